@@ -1,0 +1,3 @@
+"""Hearth: personalized recaps for small Discord communities."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,251 @@
+"""The archive writer: gateway events in, batched SQLite transactions out.
+
+Listeners translate Discord objects into plain records and hand them to :class:`ArchiveWriter`,
+which queues them in arrival order and applies a whole batch in one transaction, when the
+batch is full or after a short interval, and once more on shutdown. If a flush fails (disk
+full, database locked for too long) the batch stays queued and is retried; nothing is
+dropped silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from bot.db import Store
+from bot.models import (
+    ChannelRecord,
+    GuildRecord,
+    MemberRecord,
+    MessageRecord,
+    ReactionRecord,
+    RoleRecord,
+)
+
+log = logging.getLogger(__name__)
+
+Apply = Callable[[Store], Awaitable[object]]
+
+
+@dataclass(slots=True)
+class _Op:
+    kind: str
+    apply: Apply
+    messages: Sequence[MessageRecord] = ()
+    advance: bool = False  # live message from a gap-free session: move the cursor too
+
+
+class ArchiveWriter:
+    """Queue of archive writes, flushed as one transaction per batch."""
+
+    def __init__(self, store: Store, *, max_batch: int = 500, interval: float = 0.5) -> None:
+        self.store = store
+        self.max_batch = max_batch
+        self.interval = interval
+        self._ops: list[_Op] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._flush_lock = asyncio.Lock()
+        self.flushed_batches = 0
+        self.failed_flushes = 0
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the background flusher."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="hearth-archive-flusher")
+
+    async def stop(self) -> None:
+        """Stop the flusher and write whatever is queued."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        while await self.flush():
+            pass
+
+    async def backpressure(self) -> None:
+        """Let a producer (backfill, import) wait while the queue is long, keeping memory flat."""
+        while self.pending >= self.max_batch * 4:
+            await self.flush()
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
+            self._wake.clear()
+            try:
+                while await self.flush() and self.pending >= self.max_batch:
+                    pass
+            except Exception:  # keep the queue, try again after the interval
+                self.failed_flushes += 1
+                log.exception("archive flush failed; %d writes kept for retry", len(self._ops))
+                await asyncio.sleep(self.interval)
+
+    @property
+    def pending(self) -> int:
+        """Writes queued and not yet committed."""
+        return len(self._ops)
+
+    async def flush(self) -> int:
+        """Apply every queued write in one transaction; returns how many writes landed."""
+        async with self._flush_lock:
+            ops = self._ops[: max(self.max_batch, 1) * 4]
+            if not ops:
+                return 0
+            async with self.store.transaction():
+                await _apply(self.store, ops)
+            del self._ops[: len(ops)]
+            self.flushed_batches += 1
+            return len(ops)
+
+    def _put(self, op: _Op) -> None:
+        self._ops.append(op)
+        if len(self._ops) >= self.max_batch:
+            self._wake.set()
+
+    # -- events ---------------------------------------------------------------------------
+    def messages(self, records: Sequence[MessageRecord], *, advance_cursor: bool = False) -> None:
+        """New messages (live or from history)."""
+        for record in records:  # one queued write each; runs are merged again at flush
+            self._put(_Op("messages", _noop, (record,), advance_cursor))
+
+    def message(self, record: MessageRecord, *, advance_cursor: bool = False) -> None:
+        """One new message."""
+        self.messages([record], advance_cursor=advance_cursor)
+
+    def cursor(self, channel_id: int, last_id: int) -> None:
+        """History of ``channel_id`` is complete up to ``last_id`` once what is queued lands."""
+        self._put(_Op("cursor", lambda s: s.cursors.advance(channel_id, last_id)))
+
+    def edit(self, record: MessageRecord) -> None:
+        """A message was edited; one we never stored (we were away) is stored now."""
+        edited_at = record.edited_at
+        if edited_at is None:  # an embed unfurled, not a user edit
+            return
+
+        async def apply(s: Store) -> None:
+            if not await s.messages.edit(record.id, record.content, edited_at, record.mentions):
+                await s.messages.insert_many([record])
+
+        self._put(_Op("edit", apply))
+
+    def delete(self, message_ids: Sequence[int]) -> None:
+        """Messages were deleted (one or a bulk delete)."""
+        ids = list(message_ids)
+        self._put(_Op("delete", lambda s: s.messages.delete(ids)))
+
+    def reaction_add(self, reaction: ReactionRecord) -> None:
+        """A reaction was added."""
+        self._put(_Op("reaction", lambda s: s.messages.add_reactions([reaction])))
+
+    def reaction_remove(self, reaction: ReactionRecord) -> None:
+        """A reaction was removed."""
+        self._put(_Op("unreact", lambda s: s.messages.remove_reaction(reaction)))
+
+    def reactions_clear(self, message_id: int, emoji: str | None = None) -> None:
+        """All reactions (or one emoji's) were cleared."""
+        self._put(_Op("clear", lambda s: s.messages.clear_reactions(message_id, emoji)))
+
+    def guild(self, guild: GuildRecord, roles: Sequence[RoleRecord] | None = None) -> None:
+        """A guild became available or changed."""
+
+        async def apply(s: Store) -> None:
+            await s.guilds.upsert(guild)
+            if roles is not None:
+                await s.guilds.replace_roles(guild.id, roles)
+
+        self._put(_Op("guild", apply))
+
+    def role(self, role: RoleRecord, *, deleted: bool = False) -> None:
+        """A role was created, changed or deleted."""
+        if deleted:
+            self._put(_Op("role", lambda s: s.guilds.delete_role(role.id)))
+        else:
+            self._put(_Op("role", lambda s: s.guilds.upsert_role(role)))
+
+    def channel(self, channel: ChannelRecord, member_ids: Sequence[int] = ()) -> None:
+        """A channel, thread or forum post was created or changed."""
+
+        async def apply(s: Store) -> None:
+            await s.guilds.ensure(channel.guild_id)
+            await s.channels.upsert(channel)
+            if member_ids:
+                await s.channels.add_thread_members(channel.id, member_ids)
+
+        self._put(_Op("channel", apply))
+
+    def channel_deleted(self, channel_id: int) -> None:
+        """A channel or thread was deleted: its messages' content goes too."""
+        self._put(_Op("channel_deleted", lambda s: s.channels.mark_deleted(channel_id)))
+
+    def thread_member(self, thread_id: int, user_id: int, *, joined: bool) -> None:
+        """Someone joined or left a thread."""
+        if joined:
+            self._put(
+                _Op("thread_member", lambda s: s.channels.add_thread_members(thread_id, [user_id]))
+            )
+        else:
+            self._put(
+                _Op("thread_member", lambda s: s.channels.remove_thread_member(thread_id, user_id))
+            )
+
+    def members(self, records: Sequence[MemberRecord]) -> None:
+        """Members joined, changed (name, roles) or were seen in a guild snapshot."""
+        if records:
+            rows = list(records)
+
+            async def apply(s: Store) -> None:
+                for guild_id in {m.guild_id for m in rows}:
+                    await s.guilds.ensure(guild_id)
+                await s.members.upsert_many(rows)
+
+            self._put(_Op("members", apply))
+
+    def authors(self, records: Sequence[MemberRecord]) -> None:
+        """Authors seen in history: keep their names without marking them present."""
+        if records:
+            rows = list(records)
+            self._put(_Op("authors", lambda s: s.members.ensure_many(rows)))
+
+    def member_left(self, guild_id: int, user_id: int, at: dt.datetime) -> None:
+        """A member left or was removed."""
+        self._put(_Op("member_left", lambda s: s.members.mark_left(guild_id, user_id, at)))
+
+
+async def _noop(_: Store) -> None:
+    return None
+
+
+async def _apply(store: Store, ops: list[_Op]) -> None:
+    """Apply ops in order, merging runs of consecutive messages into one executemany."""
+    run: list[MessageRecord] = []
+    advance: dict[int, int] = {}
+
+    async def drain() -> None:
+        if run:
+            await store.messages.insert_many(run)
+            for author_guild in {(m.guild_id, m.author_id): m for m in run}.values():
+                await store.members.touch(
+                    author_guild.guild_id, author_guild.author_id, author_guild.created_at
+                )
+            run.clear()
+        for channel_id, last_id in advance.items():
+            await store.cursors.advance(channel_id, last_id)
+        advance.clear()
+
+    for op in ops:
+        if op.kind == "messages":
+            run.extend(op.messages)
+            if op.advance:
+                for m in op.messages:
+                    advance[m.channel_id] = max(advance.get(m.channel_id, 0), m.id)
+            continue
+        await drain()
+        await op.apply(store)
+    await drain()

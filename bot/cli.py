@@ -1,0 +1,136 @@
+"""The ``hearth`` command line: run the bot, try the demo, import exports, inspect the store."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+from bot.db import StoreError
+from bot.settings import Settings, SettingsError, configure_logging, load_settings
+
+log = logging.getLogger(__name__)
+
+
+class CliError(Exception):
+    """A user-facing failure: printed as one line, exit status 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hearth",
+        description="Personalized recaps for small Discord communities. Without a command: "
+        "run the bot when DISCORD_TOKEN is set, otherwise the offline demo.",
+    )
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="connect to Discord and run the bot (needs DISCORD_TOKEN)")
+    demo = sub.add_parser("demo", help="offline demo on a bundled sample community")
+    demo.add_argument("--db", help="keep the demo database at this path (default: temporary)")
+    imp = sub.add_parser("import", help="import DiscordChatExporter JSON exports")
+    imp.add_argument("files", nargs="+", metavar="FILE")
+    imp.add_argument("--db", help="database path (default: HEARTH_DB or ./hearth.db)")
+    stats = sub.add_parser("stats", help="print what is stored")
+    stats.add_argument("--db", help="database path (default: HEARTH_DB or ./hearth.db)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``hearth`` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        configure_logging(settings.log_level)
+        command = args.command or ("run" if settings.discord_token else "demo")
+        if command == "demo" and args.command is None:
+            print("No DISCORD_TOKEN set: running the offline demo (see README to run the bot).")
+        handler = _COMMANDS[command]
+        return handler(settings, args)
+    except (SettingsError, StoreError, CliError) as exc:
+        print(f"hearth: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _db(settings: Settings, args: argparse.Namespace) -> str:
+    return getattr(args, "db", None) or settings.db_path
+
+
+def _sync(coro_fn: Callable[..., Coroutine[Any, Any, int]]) -> Callable[..., int]:
+    def run(settings: Settings, args: argparse.Namespace) -> int:
+        return asyncio.run(coro_fn(settings, args))
+
+    return run
+
+
+async def _run(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.runner import run_bot
+
+    return await run_bot(settings)
+
+
+async def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    print(await run_demo(settings, db_path=args.db))
+    return 0
+
+
+async def _import(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.db import Store
+    from bot.importer import ExportFormatError, import_file
+
+    failed = 0
+    async with await Store.open(_db(settings, args)) as store:
+        for path in args.files:
+            bar = _Progress(path)
+            try:
+                result = await import_file(store, path, progress=bar.update)
+            except ExportFormatError as exc:
+                bar.done()
+                print(f"hearth: {exc}", file=sys.stderr)
+                failed += 1
+                continue
+            bar.done()
+            print(result.line())
+    return 1 if failed else 0
+
+
+async def _stats(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.db import Store
+    from bot.overview import render_stats
+
+    async with await Store.open(_db(settings, args)) as store:
+        print(render_stats(await store.stats.archive(), await store.guilds.list()))
+    return 0
+
+
+class _Progress:
+    """A one-line progress counter on stderr, only when stderr is a terminal."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.enabled = sys.stderr.isatty()
+        self.shown = False
+
+    def update(self, count: int) -> None:
+        if self.enabled and count % 250 == 0:
+            sys.stderr.write(f"\r{self.label}: {count:,} messages read")
+            sys.stderr.flush()
+            self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
+_COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
+    "run": _sync(_run),
+    "demo": _sync(_demo),
+    "import": _sync(_import),
+    "stats": _sync(_stats),
+}

@@ -1,0 +1,131 @@
+"""Open the SQLite store: one long-lived aiosqlite connection, WAL, migrations."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sqlite3
+from collections.abc import AsyncIterator
+from importlib import resources
+from pathlib import Path
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+MEMORY = ":memory:"
+
+
+class StoreError(Exception):
+    """The database cannot be opened or migrated; the message says which file and why."""
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """The bundled migrations as (version, name, sql), in order."""
+    found = []
+    for entry in resources.files("bot.db").joinpath("migrations").iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    versions = [v for v, _, _ in found]
+    if versions != list(range(1, len(found) + 1)):
+        raise StoreError(f"migrations are not numbered 1..n: {versions}")
+    return found
+
+
+def _create_private(path: str) -> None:
+    """Create the database file with mode 0600 before SQLite does (its default is 0644)."""
+    if path == MEMORY or path.startswith("file:"):
+        return
+    target = Path(path)
+    if target.exists():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(target, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+    os.close(fd)
+
+
+async def connect(path: str) -> aiosqlite.Connection:
+    """Open ``path``, set the pragmas and apply pending migrations."""
+    try:
+        _create_private(path)
+        conn = await aiosqlite.connect(path, isolation_level=None)
+    except (OSError, sqlite3.Error) as exc:
+        raise StoreError(f"cannot open database {path}: {exc}") from None
+    try:
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute("PRAGMA busy_timeout=5000")
+        await migrate(conn)
+    except sqlite3.DatabaseError as exc:
+        await conn.close()
+        raise StoreError(f"cannot use database {path}: {exc}") from None
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
+async def schema_version(conn: aiosqlite.Connection) -> int:
+    """The version recorded in ``PRAGMA user_version``."""
+    async with conn.execute("PRAGMA user_version") as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def migrate(conn: aiosqlite.Connection) -> int:
+    """Apply every migration newer than ``user_version`` in one transaction."""
+    current = await schema_version(conn)
+    pending = [m for m in migrations() if m[0] > current]
+    if current > len(migrations()):
+        raise StoreError(
+            f"database schema version {current} is newer than this Hearth knows "
+            f"({len(migrations())}); upgrade Hearth"
+        )
+    if not pending:
+        return current
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        for version, name, sql in pending:
+            log.info("applying migration %s", name)
+            # executescript would COMMIT first; run statements one by one inside our transaction.
+            for statement in _statements(sql):
+                await conn.execute(statement)
+            await conn.execute(f"PRAGMA user_version={version:d}")
+        await conn.execute("COMMIT")
+    except BaseException:
+        await conn.execute("ROLLBACK")
+        raise
+    return pending[-1][0]
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration into complete statements (sqlite3.complete_statement aware)."""
+    statements, buffer = [], ""
+    for line in sql.splitlines(keepends=True):
+        if not buffer and line.strip().startswith("--"):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        raise StoreError(f"incomplete statement in migration: {buffer.strip()[:60]}")
+    return statements
+
+
+@contextlib.asynccontextmanager
+async def transaction(conn: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Connection]:
+    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any error."""
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        await conn.execute("ROLLBACK")
+        raise
+    await conn.execute("COMMIT")

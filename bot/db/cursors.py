@@ -1,0 +1,44 @@
+"""Backfill cursors and small process state."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+
+class CursorRepository:
+    """Rows of ``backfill_cursors`` and ``meta``."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    async def get(self, channel_id: int) -> int | None:
+        """Where backfill resumes for a channel: its cursor, else its newest stored message."""
+        async with self.conn.execute(
+            "SELECT COALESCE((SELECT last_id FROM backfill_cursors WHERE channel_id = ?1), "
+            "(SELECT MAX(id) FROM messages WHERE channel_id = ?1))",
+            (channel_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        return row[0] if row and row[0] is not None else None
+
+    async def advance(self, channel_id: int, last_id: int) -> None:
+        """Move a cursor forward (never back)."""
+        await self.conn.execute(
+            "INSERT INTO backfill_cursors (channel_id, last_id) VALUES (?, ?) "
+            "ON CONFLICT(channel_id) DO UPDATE SET last_id = MAX(last_id, excluded.last_id)",
+            (channel_id, last_id),
+        )
+
+    async def get_meta(self, key: str) -> str | None:
+        """A stored process value."""
+        async with self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)) as cur:
+            row = await cur.fetchone()
+        return row[0] if row else None
+
+    async def set_meta(self, key: str, value: str) -> None:
+        """Store a process value."""
+        await self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )

@@ -1,0 +1,249 @@
+"""Messages, mentions and reactions.
+
+Every write path (gateway, backfill, import) goes through :meth:`MessageRepository.insert_many`,
+so the privacy rules live in one place: nothing is stored for a member who paused logging or
+for a channel (or a thread of a channel) that admins excluded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Iterable, Sequence
+
+import aiosqlite
+
+from bot.db._util import ms, placeholders, when
+from bot.models import Mention, MessageRecord, ReactionRecord
+
+_CHUNK = 500
+
+_INSERT = (
+    "INSERT INTO messages (id, guild_id, channel_id, author_id, created_at, edited_at, content, "
+    "reply_to_id, kind, started_thread_id, attachments, pinned) "
+    "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 "
+    "WHERE NOT EXISTS (SELECT 1 FROM members WHERE guild_id = ?2 AND user_id = ?4 "
+    "AND logging_paused = 1) "
+    "AND NOT EXISTS (SELECT 1 FROM channels c WHERE c.excluded = 1 AND (c.id = ?3 OR "
+    "c.id = (SELECT parent_id FROM channels WHERE id = ?3))) "
+    # A newer edit of a message we have (a re-import, a late event) replaces its content.
+    "ON CONFLICT(id) DO UPDATE SET content = excluded.content, edited_at = excluded.edited_at, "
+    "started_thread_id = COALESCE(excluded.started_thread_id, messages.started_thread_id) "
+    "WHERE messages.deleted = 0 AND excluded.edited_at IS NOT NULL "
+    "AND (messages.edited_at IS NULL OR excluded.edited_at > messages.edited_at)"
+)
+_MENTION = (
+    "INSERT OR IGNORE INTO mentions (message_id, target_type, target_id) SELECT ?1, ?2, ?3 "
+    "WHERE EXISTS (SELECT 1 FROM messages WHERE id = ?1 AND deleted = 0)"
+)
+_REACTION = (
+    "INSERT OR IGNORE INTO reactions (message_id, user_id, emoji) SELECT ?1, ?2, ?3 "
+    "WHERE EXISTS (SELECT 1 FROM messages WHERE id = ?1 AND deleted = 0) "
+    "AND NOT EXISTS (SELECT 1 FROM members m JOIN messages g ON g.id = ?1 "
+    "WHERE m.guild_id = g.guild_id AND m.user_id = ?2 AND m.logging_paused = 1)"
+)
+_SELECT = (
+    "SELECT id, guild_id, channel_id, author_id, created_at, edited_at, content, reply_to_id, "
+    "kind, started_thread_id, attachments, pinned, deleted FROM messages"
+)
+
+
+def _row(m: MessageRecord) -> tuple[object, ...]:
+    return (
+        m.id,
+        m.guild_id,
+        m.channel_id,
+        m.author_id,
+        ms(m.created_at),
+        ms(m.edited_at),
+        m.content,
+        m.reply_to_id,
+        m.kind,
+        m.started_thread_id,
+        m.attachments,
+        int(m.pinned),
+    )
+
+
+def _record(row: aiosqlite.Row, mentions: tuple[Mention, ...] = ()) -> MessageRecord:
+    created = when(row["created_at"])
+    assert created is not None
+    return MessageRecord(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        author_id=row["author_id"],
+        created_at=created,
+        content=row["content"],
+        edited_at=when(row["edited_at"]),
+        reply_to_id=row["reply_to_id"],
+        kind=row["kind"],
+        started_thread_id=row["started_thread_id"],
+        attachments=row["attachments"],
+        pinned=bool(row["pinned"]),
+        mentions=mentions,
+        deleted=bool(row["deleted"]),
+    )
+
+
+class MessageRepository:
+    """Rows of ``messages``, ``mentions`` and ``reactions``."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    async def _count_existing(self, ids: Sequence[int]) -> int:
+        total = 0
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            async with self.conn.execute(
+                f"SELECT COUNT(*) FROM messages WHERE id IN ({placeholders(len(chunk))})",
+                chunk,
+            ) as cur:
+                row = await cur.fetchone()
+            total += row[0] if row else 0
+        return total
+
+    async def insert_many(self, messages: Sequence[MessageRecord]) -> int:
+        """Store messages with their mentions; returns how many were new.
+
+        Idempotent: a message stored before is not duplicated (a newer edit updates it).
+        """
+        if not messages:
+            return 0
+        ids = [m.id for m in messages]
+        before = await self._count_existing(ids)
+        await self.conn.executemany(_INSERT, [_row(m) for m in messages])
+        await self.conn.executemany(
+            _MENTION,
+            [(m.id, x.target_type, x.target_id) for m in messages for x in m.mentions],
+        )
+        return await self._count_existing(ids) - before
+
+    async def edit(
+        self,
+        message_id: int,
+        content: str,
+        edited_at: dt.datetime,
+        mentions: tuple[Mention, ...] | None = None,
+    ) -> bool:
+        """Apply an edit to a stored message; False when we do not have it."""
+        cur = await self.conn.execute(
+            "UPDATE messages SET content = ?, edited_at = ? WHERE id = ? AND deleted = 0",
+            (content, ms(edited_at), message_id),
+        )
+        if cur.rowcount == 0:
+            return False
+        if mentions is not None:
+            await self.conn.execute("DELETE FROM mentions WHERE message_id = ?", (message_id,))
+            await self.conn.executemany(
+                _MENTION, [(message_id, x.target_type, x.target_id) for x in mentions]
+            )
+        return True
+
+    async def delete(self, message_ids: Iterable[int]) -> int:
+        """Deleted in Discord: keep a tombstone, drop content, mentions and reactions."""
+        rows = [(i,) for i in message_ids]
+        await self.conn.executemany("DELETE FROM mentions WHERE message_id = ?", rows)
+        await self.conn.executemany("DELETE FROM reactions WHERE message_id = ?", rows)
+        before = self.conn.total_changes
+        await self.conn.executemany(
+            "UPDATE messages SET content = '', deleted = 1, attachments = 0 "
+            "WHERE id = ? AND deleted = 0",
+            rows,
+        )
+        return self.conn.total_changes - before
+
+    async def add_reactions(self, reactions: Iterable[ReactionRecord]) -> None:
+        """Record reactions (ignored for unknown messages and paused members)."""
+        await self.conn.executemany(
+            _REACTION, [(r.message_id, r.user_id, r.emoji) for r in reactions]
+        )
+
+    async def remove_reaction(self, reaction: ReactionRecord) -> None:
+        """A member took a reaction back."""
+        await self.conn.execute(
+            "DELETE FROM reactions WHERE message_id = ? AND user_id = ? AND emoji = ?",
+            (reaction.message_id, reaction.user_id, reaction.emoji),
+        )
+
+    async def clear_reactions(self, message_id: int, emoji: str | None = None) -> None:
+        """All reactions (or all of one emoji) were removed from a message."""
+        if emoji is None:
+            await self.conn.execute("DELETE FROM reactions WHERE message_id = ?", (message_id,))
+        else:
+            await self.conn.execute(
+                "DELETE FROM reactions WHERE message_id = ? AND emoji = ?", (message_id, emoji)
+            )
+
+    async def last_id(self, channel_id: int) -> int | None:
+        """The newest stored message id of a channel or thread (the backfill cursor)."""
+        async with self.conn.execute(
+            "SELECT MAX(id) FROM messages WHERE channel_id = ?", (channel_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return row[0] if row and row[0] is not None else None
+
+    async def get(self, message_id: int) -> MessageRecord | None:
+        """One message with its mentions."""
+        async with self.conn.execute(_SELECT + " WHERE id = ?", (message_id,)) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        async with self.conn.execute(
+            "SELECT target_type, target_id FROM mentions WHERE message_id = ? "
+            "ORDER BY target_type, target_id",
+            (message_id,),
+        ) as cur:
+            mentions = tuple([Mention(r[0], r[1]) async for r in cur])
+        return _record(row, mentions)
+
+    async def reactions(self, message_id: int) -> list[ReactionRecord]:
+        """Reactions on one message."""
+        async with self.conn.execute(
+            "SELECT message_id, user_id, emoji FROM reactions WHERE message_id = ? "
+            "ORDER BY emoji, user_id",
+            (message_id,),
+        ) as cur:
+            return [ReactionRecord(*r) async for r in cur]
+
+    async def iter_window(
+        self,
+        guild_id: int,
+        since: dt.datetime,
+        until: dt.datetime,
+        *,
+        include_deleted: bool = False,
+    ) -> AsyncIterator[MessageRecord]:
+        """Messages of a guild created in [since, until), oldest first, with mentions.
+
+        Streams from SQLite: memory stays flat however large the window.
+        """
+        where = "m.guild_id = ? AND m.created_at >= ? AND m.created_at < ?"
+        if not include_deleted:
+            where += " AND m.deleted = 0"
+        query = (
+            "SELECT m.id, m.guild_id, m.channel_id, m.author_id, m.created_at, m.edited_at, "
+            "m.content, m.reply_to_id, m.kind, m.started_thread_id, m.attachments, m.pinned, "
+            "m.deleted, (SELECT group_concat(x.target_type || ':' || x.target_id) "
+            "FROM mentions x WHERE x.message_id = m.id) AS mention_list "
+            f"FROM messages m WHERE {where} ORDER BY m.created_at, m.id"
+        )
+        async with self.conn.execute(query, (guild_id, ms(since), ms(until))) as cur:
+            async for row in cur:
+                mentions: tuple[Mention, ...] = ()
+                if row["mention_list"]:
+                    pairs = (item.split(":") for item in row["mention_list"].split(","))
+                    mentions = tuple(Mention(t, int(i)) for t, i in pairs)  # type: ignore[arg-type]
+                yield _record(row, mentions)
+
+    async def reactions_in_window(
+        self, guild_id: int, since: dt.datetime, until: dt.datetime
+    ) -> list[ReactionRecord]:
+        """Reactions on the messages of a window."""
+        async with self.conn.execute(
+            "SELECT r.message_id, r.user_id, r.emoji FROM reactions r JOIN messages m "
+            "ON m.id = r.message_id WHERE m.guild_id = ? AND m.created_at >= ? "
+            "AND m.created_at < ? ORDER BY r.message_id, r.emoji, r.user_id",
+            (guild_id, ms(since), ms(until)),
+        ) as cur:
+            return [ReactionRecord(*r) async for r in cur]

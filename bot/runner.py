@@ -1,0 +1,29 @@
+"""Run the bot process until it is stopped (SIGINT/SIGTERM flush pending writes first)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+async def run_bot(settings: Settings) -> int:
+    """Connect and serve; returns the process exit status."""
+    token = settings.require_token()
+    settings.require_openai()
+    # Imported here so that `hearth demo` and `hearth import` never load discord.py.
+    from bot.client import start_bot
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # Windows
+            loop.add_signal_handler(sig, stop.set)
+    await start_bot(settings, token, stop)
+    log.info("stopped")
+    return 0

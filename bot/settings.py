@@ -1,0 +1,130 @@
+"""Process settings, read from the environment and an optional ``.env`` file.
+
+This is the only module that reads configuration. Secrets are :class:`SecretStr`, so their
+``repr`` and ``str`` print ``**********`` and they cannot leak through logging by accident.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_API_BASE = "https://discord.com/api/v10"
+DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg/"
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message names it and fits on one line."""
+
+
+class Settings(BaseSettings):
+    """Everything Hearth can be configured with. See ``.env.example``."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    discord_token: SecretStr | None = Field(default=None, validation_alias="DISCORD_TOKEN")
+    db_path: str = Field(default="./hearth.db", validation_alias="HEARTH_DB", min_length=1)
+    summarizer: Literal["extractive", "openai"] = Field(
+        default="extractive", validation_alias="HEARTH_SUMMARIZER"
+    )
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
+    model: str = Field(default="gpt-4o-mini", validation_alias="HEARTH_MODEL", min_length=1)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", validation_alias="HEARTH_LOG_LEVEL"
+    )
+    backfill_days: int = Field(default=14, validation_alias="HEARTH_BACKFILL_DAYS", ge=0)
+    discord_api_base: str = Field(default=DEFAULT_API_BASE, validation_alias="DISCORD_API_BASE")
+    discord_gateway_url: str = Field(
+        default=DEFAULT_GATEWAY_URL, validation_alias="DISCORD_GATEWAY_URL"
+    )
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("summarizer", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("discord_token", "openai_api_key", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("openai_base_url", mode="before")
+    @classmethod
+    def _check_url(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip() or None
+            if value and not value.startswith(("http://", "https://")):
+                raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("discord_api_base", mode="after")
+    @classmethod
+    def _check_api_base(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("discord_gateway_url", mode="after")
+    @classmethod
+    def _check_gateway(cls, value: str) -> str:
+        if not value.startswith(("ws://", "wss://")):
+            raise ValueError("must start with ws:// or wss://")
+        return value
+
+    def require_token(self) -> str:
+        """The Discord token, or a :class:`SettingsError` saying how to provide one."""
+        if self.discord_token is None:
+            raise SettingsError(
+                "DISCORD_TOKEN is not set: put your bot token in the environment or in .env "
+                "(see .env.example), or run `hearth demo` to try Hearth offline"
+            )
+        return self.discord_token.get_secret_value()
+
+    def require_openai(self) -> None:
+        """Fail early when the OpenAI backend is selected without a key."""
+        if self.summarizer == "openai" and self.openai_api_key is None:
+            raise SettingsError(
+                "OPENAI_API_KEY is not set but HEARTH_SUMMARIZER=openai: set the key "
+                "(any value for a local server such as Ollama) or use HEARTH_SUMMARIZER=extractive"
+            )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning validation errors into one line that names the setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = first.get("loc") or ("?",)
+        field = str(loc[0])
+        env_name = _ENV_NAMES.get(field, field)
+        message = first.get("msg", "invalid value")
+        raise SettingsError(f"invalid setting {env_name}: {message}") from None
+
+
+_ENV_NAMES = {
+    name: str(info.validation_alias or name).upper() for name, info in Settings.model_fields.items()
+}
+
+
+def configure_logging(level: str) -> None:
+    """Plain, timestamped log lines on stderr."""
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO),
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+    )
+    # discord.py is chatty at INFO about gateway internals; keep its warnings.
+    logging.getLogger("discord").setLevel(max(logging.getLevelName(level), logging.INFO))

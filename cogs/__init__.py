@@ -1,0 +1,1 @@
+"""Discord adapters: one extension per module or package, ``setup()`` at the bottom."""

@@ -1,0 +1,265 @@
+"""The archive cog: every gateway event that matters becomes a queued write."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord.ext import commands
+
+from bot.timeutil import utcnow
+from cogs.archive import convert
+from cogs.archive.backfill import backfill_guild
+
+if TYPE_CHECKING:
+    from bot.client import HearthBot
+
+log = logging.getLogger(__name__)
+
+
+class Archive(commands.Cog):
+    """Logs the server's conversations into the store."""
+
+    def __init__(self, bot: HearthBot) -> None:
+        self.bot = bot
+        # Channels whose history is complete and whose live session has had no gap since:
+        # live messages there may move the backfill cursor. Cleared on every disconnect.
+        self.live: set[int] = set()
+        self._backfill_task: asyncio.Task[None] | None = None
+        self._backfill_again = False
+        self.backfills_done = 0
+
+    async def cog_unload(self) -> None:
+        """Stop a running backfill; the writer is flushed by the bot on close."""
+        if self._backfill_task is not None:
+            self._backfill_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._backfill_task
+
+    @property
+    def writer(self):
+        """The bot's archive writer."""
+        return self.bot.writer
+
+    # -- connection lifecycle --------------------------------------------------------------
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """Full (re)connect: snapshot every guild, then backfill."""
+        for guild in self.bot.guilds:
+            self.snapshot(guild)
+        self.schedule_backfill()
+
+    @commands.Cog.listener()
+    async def on_resumed(self) -> None:
+        """A resumed session replays missed events; backfill anyway, it is idempotent."""
+        self.schedule_backfill()
+
+    @commands.Cog.listener()
+    async def on_disconnect(self) -> None:
+        """Anything may be missed from now on until the next backfill."""
+        self.live.clear()
+
+    @commands.Cog.listener()
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """Added to a new guild."""
+        self.snapshot(guild)
+        self.schedule_backfill()
+
+    def snapshot(self, guild: discord.Guild) -> None:
+        """Queue the guild's roles, channels, threads and members (the permission facts)."""
+        self.writer.guild(
+            convert.guild_record(guild), [convert.role_record(r) for r in guild.roles]
+        )
+        for channel in guild.channels:
+            self.writer.channel(convert.channel_record(channel))
+        for thread in guild.threads:
+            self._thread(thread)
+        self.writer.members([convert.member_record(m) for m in guild.members])
+
+    def schedule_backfill(self) -> None:
+        """Run one backfill at a time; a request during a run triggers one more run."""
+        if self._backfill_task is not None and not self._backfill_task.done():
+            self._backfill_again = True
+            return
+        self._backfill_task = asyncio.create_task(self._backfill(), name="hearth-backfill")
+
+    async def _backfill(self) -> None:
+        while True:
+            self._backfill_again = False
+            for guild in list(self.bot.guilds):
+                try:
+                    await backfill_guild(
+                        guild,
+                        self.bot.store,
+                        self.writer,
+                        days=self.bot.settings.backfill_days,
+                        on_channel_done=self.live,
+                    )
+                except Exception:
+                    log.exception(
+                        "backfill of guild %s failed; it runs again on reconnect", guild.id
+                    )
+            self.backfills_done += 1
+            if not self._backfill_again:
+                return
+
+    # -- messages ---------------------------------------------------------------------------
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """A new message (bots, including this one, are not logged)."""
+        if message.author.bot or message.guild is None:
+            return
+        record = convert.message_record(message)
+        if record is None:
+            return
+        if isinstance(message.channel, discord.Thread) and message.channel.is_private():
+            self.writer.thread_member(message.channel.id, message.author.id, joined=True)
+        self.writer.message(record, advance_cursor=message.channel.id in self.live)
+
+    @commands.Cog.listener()
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        """An edit: the stored content becomes the new one."""
+        message = payload.message
+        if message.guild is None or message.author.bot:
+            return
+        record = convert.message_record(message)
+        if record is not None:
+            self.writer.edit(record)
+
+    @commands.Cog.listener()
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        """A deletion: the content is removed from the store."""
+        if payload.guild_id is not None:
+            self.writer.delete([payload.message_id])
+
+    @commands.Cog.listener()
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        """A bulk deletion by a moderator."""
+        if payload.guild_id is not None:
+            self.writer.delete(sorted(payload.message_ids))
+
+    # -- reactions --------------------------------------------------------------------------
+    @commands.Cog.listener()
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        """A member reacted."""
+        if payload.guild_id is None or (payload.member is not None and payload.member.bot):
+            return
+        self.writer.reaction_add(convert.reaction_record(payload))
+
+    @commands.Cog.listener()
+    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+        """A member took a reaction back."""
+        if payload.guild_id is not None:
+            self.writer.reaction_remove(convert.reaction_record(payload))
+
+    @commands.Cog.listener()
+    async def on_raw_reaction_clear(self, payload: discord.RawReactionClearEvent) -> None:
+        """All reactions were removed from a message."""
+        if payload.guild_id is not None:
+            self.writer.reactions_clear(payload.message_id)
+
+    @commands.Cog.listener()
+    async def on_raw_reaction_clear_emoji(
+        self, payload: discord.RawReactionClearEmojiEvent
+    ) -> None:
+        """One emoji's reactions were removed from a message."""
+        if payload.guild_id is not None:
+            self.writer.reactions_clear(payload.message_id, convert.emoji_key(payload.emoji))
+
+    # -- threads and channels ---------------------------------------------------------------
+    def _thread(self, thread: discord.Thread) -> None:
+        members = [m.id for m in thread.members]
+        if thread.owner_id:
+            members.append(thread.owner_id)
+        self.writer.channel(convert.channel_record(thread), members)
+
+    @commands.Cog.listener()
+    async def on_thread_create(self, thread: discord.Thread) -> None:
+        """A thread or forum post was created (or the bot was added to an older one)."""
+        self._thread(thread)
+        created = thread.created_at
+        if created is not None and utcnow() - created < dt.timedelta(minutes=1):
+            self.live.add(thread.id)  # brand new: every message in it arrives live
+        else:
+            self.schedule_backfill()
+
+    @commands.Cog.listener()
+    async def on_thread_update(self, before: discord.Thread, after: discord.Thread) -> None:
+        """Renamed, archived, unarchived, locked."""
+        self._thread(after)
+
+    @commands.Cog.listener()
+    async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
+        """A thread was deleted: its messages' content goes too."""
+        self.writer.channel_deleted(payload.thread_id)
+        self.live.discard(payload.thread_id)
+
+    @commands.Cog.listener()
+    async def on_thread_member_join(self, member: discord.ThreadMember) -> None:
+        """Someone joined a thread (what makes a private thread readable to them)."""
+        self.writer.thread_member(member.thread_id, member.id, joined=True)
+
+    @commands.Cog.listener()
+    async def on_raw_thread_member_remove(self, payload: discord.RawThreadMembersUpdate) -> None:
+        """Someone left a thread."""
+        for user_id in payload.removed_member_ids or ():
+            self.writer.thread_member(payload.thread_id, user_id, joined=False)
+
+    @commands.Cog.listener()
+    async def on_guild_channel_create(self, channel: discord.abc.GuildChannel) -> None:
+        """A new channel."""
+        self.writer.channel(convert.channel_record(channel))
+
+    @commands.Cog.listener()
+    async def on_guild_channel_update(
+        self, before: discord.abc.GuildChannel, after: discord.abc.GuildChannel
+    ) -> None:
+        """Renamed, moved, permissions changed."""
+        self.writer.channel(convert.channel_record(after))
+
+    @commands.Cog.listener()
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        """A channel was deleted."""
+        self.writer.channel_deleted(channel.id)
+        self.live.discard(channel.id)
+
+    @commands.Cog.listener()
+    async def on_guild_role_create(self, role: discord.Role) -> None:
+        """A new role."""
+        self.writer.role(convert.role_record(role))
+
+    @commands.Cog.listener()
+    async def on_guild_role_update(self, before: discord.Role, after: discord.Role) -> None:
+        """A role's name or permissions changed."""
+        self.writer.role(convert.role_record(after))
+
+    @commands.Cog.listener()
+    async def on_guild_role_delete(self, role: discord.Role) -> None:
+        """A role was deleted."""
+        self.writer.role(convert.role_record(role), deleted=True)
+
+    # -- members ------------------------------------------------------------------------------
+    @commands.Cog.listener()
+    async def on_member_join(self, member: discord.Member) -> None:
+        """Someone joined."""
+        self.writer.members([convert.member_record(member)])
+
+    @commands.Cog.listener()
+    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
+        """Nickname or roles changed."""
+        self.writer.members([convert.member_record(after)])
+
+    @commands.Cog.listener()
+    async def on_user_update(self, before: discord.User, after: discord.User) -> None:
+        """A global rename: update every guild we share."""
+        members = [g.get_member(after.id) for g in after.mutual_guilds]
+        self.writer.members([convert.member_record(m) for m in members if m is not None])
+
+    @commands.Cog.listener()
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        """Someone left, was kicked or banned."""
+        self.writer.member_left(payload.guild_id, payload.user.id, utcnow())

@@ -1,0 +1,79 @@
+"""Settings: environment and .env, one clear line per bad setting, secrets never printed."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from bot.settings import SettingsError, load_settings
+
+ALL = [
+    "DISCORD_TOKEN",
+    "HEARTH_DB",
+    "HEARTH_SUMMARIZER",
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "HEARTH_MODEL",
+    "HEARTH_LOG_LEVEL",
+    "DISCORD_API_BASE",
+    "DISCORD_GATEWAY_URL",
+    "HEARTH_BACKFILL_DAYS",
+]
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch, tmp_path):
+    for name in ALL:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+
+
+def test_defaults():
+    s = load_settings()
+    assert s.db_path == "./hearth.db" and s.summarizer == "extractive"
+    assert s.discord_api_base == "https://discord.com/api/v10"
+    assert s.discord_token is None
+
+
+def test_dotenv_file_is_read(tmp_path):
+    (tmp_path / ".env").write_text("HEARTH_DB=/tmp/x.db\nHEARTH_SUMMARIZER=OpenAI\n")
+    s = load_settings()
+    assert (s.db_path, s.summarizer) == ("/tmp/x.db", "openai")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("HEARTH_LOG_LEVEL", "loud"),
+        ("HEARTH_SUMMARIZER", "gpt"),
+        ("DISCORD_API_BASE", "ftp://x"),
+        ("DISCORD_GATEWAY_URL", "http://x"),
+        ("OPENAI_BASE_URL", "localhost:11434"),
+        ("HEARTH_BACKFILL_DAYS", "-1"),
+    ],
+)
+def test_invalid_setting_names_itself_in_one_line(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    text = str(err.value)
+    assert name in text and "\n" not in text
+
+
+def test_secrets_never_reach_logs_or_repr(monkeypatch, caplog):
+    monkeypatch.setenv("DISCORD_TOKEN", "tok.en.SECRET1")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-SECRET2")
+    s = load_settings()
+    with caplog.at_level(logging.DEBUG):
+        logging.getLogger("test").info("settings: %s %r", s, s)
+    assert "SECRET" not in caplog.text and "SECRET" not in repr(s)
+    assert s.require_token() == "tok.en.SECRET1"
+
+
+def test_missing_token_and_key_are_clear(monkeypatch):
+    with pytest.raises(SettingsError, match="DISCORD_TOKEN is not set"):
+        load_settings().require_token()
+    monkeypatch.setenv("HEARTH_SUMMARIZER", "openai")
+    with pytest.raises(SettingsError, match="OPENAI_API_KEY"):
+        load_settings().require_openai()
