@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import json
 import logging
+from typing import Any
 
 import discord
 import yarl
@@ -44,13 +45,16 @@ class HearthBot(commands.Bot):
     store: Store
     writer: ArchiveWriter
 
-    def __init__(self, settings: Settings, *, extensions: tuple[str, ...] = EXTENSIONS) -> None:
+    def __init__(
+        self, settings: Settings, *, extensions: tuple[str, ...] = EXTENSIONS, **options: Any
+    ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents(),
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
             max_messages=1000,
+            **options,
         )
         self.settings = settings
         self.extension_names = extensions
