@@ -39,6 +39,21 @@ class GuildRepository:
             (guild_id, name),
         )
 
+    async def ensure_default_role(self, guild_id: int, permissions: int) -> bool:
+        """Give a guild known only from exports an @everyone role; True if one was added.
+
+        An export carries no permission facts. Its channels were readable by whoever exported
+        them, so they are taken as readable by every member until the bot connects and the
+        real roles replace this one.
+        """
+        cur = await self.conn.execute(
+            "INSERT INTO roles (id, guild_id, name, permissions, position) "
+            "SELECT ?1, ?1, '@everyone', ?2, 0 "
+            "WHERE NOT EXISTS (SELECT 1 FROM roles WHERE guild_id = ?1)",
+            (guild_id, permissions),
+        )
+        return cur.rowcount > 0
+
     async def get(self, guild_id: int) -> GuildRecord | None:
         """The guild, or None."""
         async with self.conn.execute(

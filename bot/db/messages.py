@@ -23,7 +23,8 @@ _INSERT = (
     "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 "
     "WHERE NOT EXISTS (SELECT 1 FROM members WHERE guild_id = ?2 AND user_id = ?4 "
     "AND logging_paused = 1) "
-    "AND NOT EXISTS (SELECT 1 FROM channels c WHERE c.excluded = 1 AND (c.id = ?3 OR "
+    "AND NOT EXISTS (SELECT 1 FROM channels c WHERE (c.excluded = 1 OR c.deleted = 1) "
+    "AND (c.id = ?3 OR "
     "c.id = (SELECT parent_id FROM channels WHERE id = ?3))) "
     # A newer edit of a message we have (a re-import, a late event) replaces its content.
     "ON CONFLICT(id) DO UPDATE SET content = excluded.content, edited_at = excluded.edited_at, "
@@ -113,6 +114,12 @@ class MessageRepository:
         ids = [m.id for m in messages]
         before = await self._count_existing(ids)
         await self.conn.executemany(_INSERT, [_row(m) for m in messages])
+        # An edit that replaced stored content (a re-import) brings its own mentions.
+        await self.conn.executemany(
+            "DELETE FROM mentions WHERE message_id = ?1 AND EXISTS (SELECT 1 FROM messages "
+            "WHERE id = ?1 AND deleted = 0 AND edited_at = ?2)",
+            [(m.id, ms(m.edited_at)) for m in messages if m.edited_at is not None],
+        )
         await self.conn.executemany(
             _MENTION,
             [(m.id, x.target_type, x.target_id) for m in messages for x in m.mentions],
