@@ -19,6 +19,7 @@ from bot.db.cursors import CursorRepository
 from bot.db.guilds import GuildRepository
 from bot.db.members import MemberRepository
 from bot.db.messages import MessageRepository
+from bot.db.recap import RecapRepository
 from bot.db.stats import StatsRepository
 
 __all__ = ["Store", "StoreError"]
@@ -36,6 +37,7 @@ class Store:
         self.members = MemberRepository(conn)
         self.messages = MessageRepository(conn)
         self.stats = StatsRepository(conn)
+        self.recap = RecapRepository(conn)
         self.cursors = CursorRepository(conn)
 
     @classmethod

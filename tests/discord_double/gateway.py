@@ -347,7 +347,7 @@ class Gateway:
         await self.close_connections(1001, "double stopping")
 
     # ---------------------------------------------------------------- waiting
-    async def wait_for(self, kind: str, count: int, timeout: float) -> None:  # noqa: ASYNC109
+    async def wait_for(self, kind: str, count: int, timeout: float) -> None:
         """Wait until ``counts[kind] >= count``."""
 
         def done() -> bool:

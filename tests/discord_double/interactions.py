@@ -52,13 +52,13 @@ class InteractionRecord:
     async def wait(
         self,
         predicate: Callable[[InteractionRecord], bool],
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
     ) -> None:
         """Wait until ``predicate(self)`` holds."""
         async with asyncio.timeout(timeout), self._changed:
             await self._changed.wait_for(lambda: predicate(self))
 
-    async def wait_for_response(self, timeout: float = 5.0) -> JSON:  # noqa: ASYNC109
+    async def wait_for_response(self, timeout: float = 5.0) -> JSON:
         """Wait for the callback and return its body."""
         await self.wait(lambda r: bool(r.responses), timeout)
         return self.responses[0]
@@ -66,7 +66,7 @@ class InteractionRecord:
     async def wait_for_followup(
         self,
         count: int = 1,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
     ) -> JSON:
         """Wait for the ``count``-th follow-up message and return it."""
         await self.wait(lambda r: len(r.followups) >= count, timeout)
@@ -75,7 +75,7 @@ class InteractionRecord:
     async def wait_for_edit(
         self,
         count: int = 1,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
     ) -> JSON:
         """Wait for the ``count``-th edit body."""
         await self.wait(lambda r: len(r.edits) >= count, timeout)

@@ -232,7 +232,7 @@ class DiscordDouble(MessageEvents, GuildEvents, InteractionEvents):
         kind: Literal["identify", "resume", "resume_failed"] = "identify",
         *,
         count: int | None = None,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
     ) -> None:
         """Wait until ``kind`` happened ``count`` times in total (default: one more than now).
 

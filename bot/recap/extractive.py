@@ -1,0 +1,272 @@
+"""Offline extractive summarizer: key phrases as the title, key messages quoted as points.
+
+Every message gets an explainable salience score, a weighted sum of features in [0, 1]:
+
+- centrality (0.3): content words it shares with the rest of the conversation, with a bonus
+  for the conversation's top keywords, divided by sqrt(its word count) so length alone does
+  not win;
+- replies received from other members (0.3), saturating at 3;
+- reactions (0.1), log-scaled, saturating at 10;
+- questions that got an answer (1), and the answers to them (0.6), weighted 0.1;
+- substance (0.1): content words, saturating at 12;
+- the opening message (0.1), which usually states the topic.
+
+Greetings and acknowledgements ("lol", "thanks!", "ありがとう") are multiplied by 0.2, one-word
+messages by 0.5. Ties go to the smaller message id. Near-duplicates of a chosen point are
+skipped, and points keep conversation order. Everything is a pure, deterministic function of
+the lines, so the summary can be cached by content hash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from bot.recap.text import (
+    detect_language,
+    excerpt,
+    is_question,
+    ranked_terms,
+    strip_markup,
+    tokens,
+)
+from bot.recap.types import Conversation, KeyMessage, Line, Summary
+
+__all__ = ["MODEL", "ExtractiveSummarizer", "summarize_lines"]
+
+MODEL = "v1"  # bump whenever the output for the same input changes (it is in the cache key)
+MAX_LINES = 1500  # lines considered in one conversation; beyond that, see _considered()
+OPENING_LINES = 100  # always considered: the start of a long conversation
+OFFLOAD_LINES = 400  # above this many lines, summarize in a worker thread
+EXCERPT_CHARS = 200
+TITLE_CHARS = 80
+
+W_CENTRAL, W_REPLIES, W_REACTIONS, W_QA, W_LENGTH, W_OPENING = 0.3, 0.3, 0.1, 0.1, 0.1, 0.1
+_LOG11 = math.log1p(10)
+_ACK = re.compile(
+    r"^(?:(?:lol|lmao|haha\w*|ok(?:ay)?|kk?|yes|yeah|yep|yup|no|nope|sure|thanks?|thank you"
+    r"|thx|ty|np|nice|cool|great|same|agreed|gm|gn|hi|hello|hey|bye|good (?:morning|night)"
+    r"|welcome|congrats|wow|omg|\+1|w+|草|笑|了解|りょ|おけ|おはよう|こんにちは|こんばんは|おやすみ"
+    r"|ありがとう|お疲れ|よろしく|はい|うん|いいね|おめでとう|なるほど|確かに)\S{0,8}[\s!.。！、,]*)+$",
+    re.I,
+)
+_GENERIC_NAMES = frozenset(
+    {"general", "chat", "random", "off-topic", "offtopic", "lounge", "main", "discussion", "talk"}
+    | {"misc", "thread", "new-thread", "chit-chat", "雑談", "一般", "全般", "雑談部屋"}
+)
+
+
+def _considered(lines: Sequence[Line]) -> list[Line]:
+    """At most MAX_LINES lines: the opening ones plus those with most replies and reactions.
+
+    Cheap (no tokenizing), deterministic, and keeps conversation order.
+    """
+    if len(lines) <= MAX_LINES:
+        return list(lines)
+    replies = _replies(lines)
+    rest = range(OPENING_LINES, len(lines))
+    ranked = sorted(
+        rest,
+        key=lambda i: (
+            -(3 * replies[lines[i].message_id] + lines[i].reactions),
+            -min(len(lines[i].content), 400),
+            lines[i].message_id,
+        ),
+    )
+    keep = sorted([*range(OPENING_LINES), *ranked[: MAX_LINES - OPENING_LINES]])
+    return [lines[i] for i in keep]
+
+
+def _replies(lines: Sequence[Line]) -> Counter[int]:
+    """Message id -> replies it received from other members (over all lines, not a sample)."""
+    authors = {line.message_id: line.author_id for line in lines}
+    return Counter(
+        line.reply_to_id
+        for line in lines
+        if line.reply_to_id in authors and authors[line.reply_to_id] != line.author_id
+    )
+
+
+def _answers(lines: Sequence[Line], words: Sequence[list[str]]) -> list[float]:
+    """A question/answer score per line: 1 for an answered question, 0.6 for an answer."""
+    index = {line.message_id: i for i, line in enumerate(lines)}
+    qa = [0.0] * len(lines)
+    asked = [is_question(line.content) for line in lines]
+    for i, line in enumerate(lines):
+        j = index.get(line.reply_to_id) if line.reply_to_id is not None else None
+        if j is None or j == i or lines[j].author_id == line.author_id:
+            continue
+        if asked[j] and words[i]:
+            qa[j] = 1.0
+            qa[i] = max(qa[i], 0.6)
+    for j, line in enumerate(lines):
+        if not asked[j] or qa[j]:
+            continue
+        for i in range(j + 1, min(j + 4, len(lines))):  # an answer in the next three lines
+            if lines[i].author_id != line.author_id and len(words[i]) >= 2:
+                qa[j] = 1.0
+                qa[i] = max(qa[i], 0.6)
+                break
+    return qa
+
+
+def _salience(
+    lines: Sequence[Line], words: Sequence[list[str]], top_keys: set[str], replies: Counter[int]
+) -> list[float]:
+    """The weighted feature sum described in the module docstring, one score per line."""
+    sets = [set(w) for w in words]
+    df: Counter[str] = Counter()
+    for s in sets:
+        df.update(s)
+    central = [
+        sum(min(df[t] - 1, 5) + (t in top_keys) for t in s) / math.sqrt(len(s)) if s else 0.0
+        for s in sets
+    ]
+    top_central = max(central, default=0.0) or 1.0
+    qa = _answers(lines, words)
+    scores: list[float] = []
+    for i, line in enumerate(lines):
+        n = len(sets[i])
+        if n == 0:
+            scores.append(0.0)
+            continue
+        score = (
+            W_CENTRAL * central[i] / top_central
+            + W_REPLIES * min(replies[line.message_id], 3) / 3
+            + W_REACTIONS * min(math.log1p(max(line.reactions, 0)) / _LOG11, 1.0)
+            + W_QA * qa[i]
+            + W_LENGTH * min(len(words[i]), 12) / 12
+            + (W_OPENING if i == 0 else 0.0)
+        )
+        if n <= 2 and _is_ack(line.content):
+            score *= 0.2
+        elif n == 1:
+            score *= 0.5
+        scores.append(score)
+    return scores
+
+
+def _is_ack(content: str) -> bool:
+    """A greeting or acknowledgement: "lol", "thanks!!", "ok 👍", "ありがとうございます"."""
+    clean = strip_markup(content)
+    return len(clean) <= 40 and _ACK.match(clean) is not None
+
+
+def _pick(
+    lines: Sequence[Line], words: Sequence[list[str]], scores: Sequence[float], max_points: int
+) -> list[int]:
+    """Indexes of the best lines, near-duplicates skipped, in conversation order."""
+    if max_points <= 0:
+        return []
+    order = sorted(range(len(lines)), key=lambda i: (-scores[i], lines[i].message_id))
+    best = scores[order[0]] if order else 0.0
+    chosen: list[int] = []
+    for i in order:
+        if len(chosen) >= max_points or scores[i] <= 0 or scores[i] < 0.25 * best:
+            break
+        mine = set(words[i])
+        if any(len(mine & set(words[j])) >= 0.6 * len(mine | set(words[j])) for j in chosen):
+            continue
+        chosen.append(i)
+    if not chosen:  # no words anywhere: quote one message with anything (a link first, emoji)
+        fallback = [i for i, line in enumerate(lines) if line.content.strip()]
+        fallback.sort(key=lambda i: ("://" not in lines[i].content, -lines[i].reactions, i))
+        chosen = fallback[:1]
+    return sorted(chosen)
+
+
+def _meaningful_name(name: str) -> bool:
+    """A thread name that says what the thread is about (not "general", not empty)."""
+    clean = strip_markup(name).strip(" #").lower()
+    return bool(clean) and clean not in _GENERIC_NAMES and bool(tokens(clean))
+
+
+def _title(name: str, terms: Sequence[tuple[str, str, float]], is_thread: bool) -> str:
+    """Thread name plus 1-2 phrases, or 2-4 key phrases; the name, then "(no text)", if none."""
+    best = terms[0][2] if terms else 0.0
+    strong = [t for t in terms if t[2] >= 0.5 * best]
+    if is_thread and _meaningful_name(name):
+        head = excerpt(strip_markup(name), 60)
+        taken = set(tokens(name))
+        extra = [d for k, d, _ in strong if not taken.intersection(k.split())][:2] or [
+            d for k, d, _ in terms[:1] if not taken.intersection(k.split())
+        ]
+        parts = [head, *extra]
+    else:
+        parts = [d for _, d, _ in (strong if len(strong) >= 2 else terms)][:3]
+        if parts and parts[0] == parts[0].lower():
+            parts[0] = parts[0][:1].upper() + parts[0][1:]
+    while len(parts) > 1 and len(" · ".join(parts)) > TITLE_CHARS:
+        parts.pop()
+    if not parts:
+        return excerpt(strip_markup(name) or name.strip(), 60) or "(no text)"
+    return excerpt(" · ".join(parts), TITLE_CHARS)
+
+
+def summarize_lines(
+    lines: Sequence[Line],
+    name: str,
+    *,
+    max_points: int = 3,
+    language: str | None = None,
+    is_thread: bool = True,
+) -> Summary:
+    """Summarize one conversation: a pure, deterministic, synchronous function.
+
+    ``name`` is the thread or channel name; with ``is_thread`` a meaningful name leads the
+    title. ``language`` is accepted for the Summarizer protocol, but quotes cannot be
+    translated: ``Summary.language`` is always the conversation's detected language.
+    """
+    del language  # quotes stay in the language they were written in
+    considered = _considered(lines)
+    texts = [line.content for line in considered]
+    words = [tokens(text) for text in texts]
+    terms = ranked_terms(texts)
+    top_keys = {word for key, _, _ in terms[:5] for word in key.split()}
+    scores = _salience(considered, words, top_keys, _replies(lines))
+    points = tuple(
+        KeyMessage(
+            message_id=considered[i].message_id,
+            author_id=considered[i].author_id,
+            author_name=considered[i].author_name,
+            text=excerpt(considered[i].content, EXCERPT_CHARS),
+        )
+        for i in _pick(considered, words, scores, max_points)
+    )
+    return Summary(
+        title=_title(name, terms, is_thread),
+        points=points,
+        language=detect_language(texts),
+        backend=ExtractiveSummarizer.name,
+        model=MODEL,
+    )
+
+
+class ExtractiveSummarizer:
+    """The offline Summarizer backend: no model, no network, safe to call concurrently."""
+
+    name = "extractive"
+    model = MODEL
+
+    def __init__(self, *, max_points: int = 3) -> None:
+        self.max_points = max_points
+
+    async def summarize(
+        self, conversation: Conversation, *, language: str | None = None
+    ) -> Summary:
+        """Summarize a conversation; long ones run in a worker thread to keep the loop free."""
+        run = functools.partial(
+            summarize_lines,
+            conversation.lines,
+            conversation.name,
+            max_points=self.max_points,
+            language=language,
+            is_thread=conversation.is_thread,
+        )
+        if len(conversation.lines) > OFFLOAD_LINES:
+            return await asyncio.to_thread(run)
+        return run()

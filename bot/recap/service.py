@@ -1,0 +1,353 @@
+"""RecapService: load once, segment once, summarize each shown conversation once.
+
+The only module of the pipeline that does I/O. A run loads the guild's facts (roles,
+channels with overwrites, member roles, thread members, members, interests), streams the
+window's messages that someone in the audience can read, segments them once, indexes them once,
+then ranks per member, summarizes lazily (only conversations that someone is shown; cached in
+``summary_cache`` and shared by every member and the digest) and composes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import hashlib
+import logging
+import time
+from collections import Counter
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.db import Store
+from bot.db.recap import CachedSummary
+from bot.models import GuildRecord
+from bot.recap.compose import (
+    Digest,
+    MemberRecap,
+    Window,
+    compose_digest,
+    compose_recap,
+    labels_for,
+)
+from bot.recap.index import WindowIndex, build_index
+from bot.recap.rank import (
+    DEFAULT_CONFIG,
+    Interest,
+    RankConfig,
+    interest_from_text,
+    plan_digest,
+    plan_member,
+    unanswered_in,
+)
+from bot.recap.segment import DEFAULT_PARAMS, Segment, SegmentParams, segment
+from bot.recap.select import check_window, select_messages
+from bot.recap.types import Conversation, KeyMessage, Summarizer, Summary
+from bot.recap.visibility import GuildFacts, digest_channels, readable_channels
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RecapOptions:
+    """Tuning of a run."""
+
+    segment: SegmentParams = DEFAULT_PARAMS
+    rank: RankConfig = DEFAULT_CONFIG
+    lookback: dt.timedelta = dt.timedelta(days=28)  # "people you talk with" history
+    digest_items: int = 5
+    digest_questions: int = 5
+    concurrency: int = 4  # summaries in flight at once
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """A digest (if asked for) and member recaps from one shared run."""
+
+    digest: Digest | None
+    recaps: dict[int, MemberRecap]
+
+
+def cache_key(conversation: Conversation, backend: str, model: str, language: str) -> str:
+    """sha256 over content hash, backend, model and language (separated, unambiguous)."""
+    raw = "\x1f".join((conversation.content_hash, backend, model, language))
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def summary_to_json(summary: Summary) -> dict[str, Any]:
+    """A summary as plain JSON values for the cache."""
+    return dataclasses.asdict(summary)
+
+
+def summary_from_json(payload: dict[str, Any]) -> Summary:
+    """The inverse of :func:`summary_to_json` (raises on a malformed payload)."""
+    return Summary(
+        title=str(payload["title"]),
+        points=tuple(KeyMessage(**p) for p in payload.get("points", ())),
+        language=str(payload.get("language", "")),
+        backend=str(payload["backend"]),
+        model=str(payload.get("model", "")),
+        bullets=tuple(str(b) for b in payload.get("bullets", ())),
+        note=str(payload.get("note", "")),
+    )
+
+
+def fallback_summary(conversation: Conversation, note: str) -> Summary:
+    """What to show when the summarizer failed: the opening message, marked as such."""
+    first = conversation.lines[0]
+    return Summary(
+        title=conversation.name or "Conversation",
+        points=(KeyMessage(first.message_id, first.author_id, first.author_name, first.content),),
+        language="",
+        backend="fallback",
+        note=note,
+    )
+
+
+@dataclass(slots=True)
+class _Loaded:
+    facts: GuildFacts
+    segments: list[Segment]
+    index: WindowIndex
+    names: dict[int, str]
+    language: str | None
+
+
+class RecapService:
+    """Digests and member recaps over the store, with a shared summary cache."""
+
+    def __init__(
+        self, store: Store, summarizer: Summarizer, *, options: RecapOptions | None = None
+    ) -> None:
+        self.store = store
+        self.summarizer = summarizer
+        self.options = options or RecapOptions()
+
+    async def digest(
+        self,
+        guild_id: int,
+        since: dt.datetime,
+        until: dt.datetime,
+        *,
+        channel_id: int | None = None,
+    ) -> Digest:
+        """The circle digest for a channel (default: the guild's configured digest channel)."""
+        result = await self.run(guild_id, since, until, digest=True, channel_id=channel_id)
+        assert result.digest is not None
+        return result.digest
+
+    async def recap(
+        self, guild_id: int, member_id: int, since: dt.datetime, until: dt.datetime
+    ) -> MemberRecap:
+        """One member's recap."""
+        return (await self.recaps(guild_id, [member_id], since, until))[member_id]
+
+    async def recaps(
+        self, guild_id: int, member_ids: Iterable[int], since: dt.datetime, until: dt.datetime
+    ) -> dict[int, MemberRecap]:
+        """Recaps for many members from one load, one segmentation and shared summaries."""
+        return (await self.run(guild_id, since, until, member_ids=member_ids)).recaps
+
+    async def run(
+        self,
+        guild_id: int,
+        since: dt.datetime,
+        until: dt.datetime,
+        *,
+        member_ids: Iterable[int] = (),
+        digest: bool = False,
+        channel_id: int | None = None,
+    ) -> RunResult:
+        """A digest and/or member recaps, sharing every step."""
+        check_window(since, until)
+        started = time.perf_counter()
+        members = list(dict.fromkeys(member_ids))
+        facts = await self._facts(guild_id)
+        settings = await self.store.guilds.settings(guild_id)
+        target = channel_id if channel_id is not None else settings.digest_channel_id
+        readable = {m: readable_channels(facts, m) for m in members}
+        shared = digest_channels(facts, target) if digest else frozenset()
+        audience = frozenset(shared).union(*readable.values())
+        loaded = await self._load(facts, since, until, audience, settings.language)
+        window = Window(since, until)
+        labels = labels_for(facts, ())
+        plans = {}
+        interests = await self.store.recap.interests(guild_id)
+        for member_id in members:
+            plans[member_id] = plan_member(
+                loaded.index,
+                member_id,
+                readable=readable[member_id],
+                roles=sorted(facts.member_roles.get(member_id, ())),
+                role_names=facts.role_names,
+                names=loaded.names,
+                declared=_declared(interests.get(member_id, ())),
+                last_seen=m.last_seen_at if (m := facts.members.get(member_id)) else None,
+                config=self.options.rank,
+            )
+        ranked = plan_digest(loaded.index, shared, self.options.digest_items) if digest else []
+        shown = {
+            loaded.index.convs[r.conv].segment.key: loaded.index.convs[r.conv].segment
+            for r in ranked
+        }
+        for plan in plans.values():
+            for r in plan.items:
+                seg = loaded.index.convs[r.conv].segment
+                shown[seg.key] = seg
+        summaries = await self._summaries(list(shown.values()), loaded.language)
+        per_channel = Counter(info.channel_id for info in loaded.index.convs)
+        recaps = {
+            member_id: compose_recap(
+                facts,
+                loaded.index,
+                plan,
+                summaries,
+                readable=readable[member_id],
+                window=window,
+                names=loaded.names,
+                conversations_by_channel=per_channel,
+                labels=labels,
+            )
+            for member_id, plan in plans.items()
+        }
+        result_digest = None
+        if digest:
+            questions = unanswered_in(loaded.index, shared, self.options.digest_questions)
+            result_digest = compose_digest(
+                facts,
+                loaded.index,
+                ranked,
+                questions,
+                summaries,
+                channels=shared,
+                window=window,
+                channel_id=target,
+                names=loaded.names,
+            )
+        log.info(
+            "recap run guild=%s: %d conversations, %d recaps, %d summaries, %.2fs",
+            guild_id,
+            len(loaded.segments),
+            len(recaps),
+            len(summaries),
+            time.perf_counter() - started,
+        )
+        return RunResult(result_digest, recaps)
+
+    async def _facts(self, guild_id: int) -> GuildFacts:
+        guild = await self.store.guilds.get(guild_id) or GuildRecord(guild_id, "")
+        return GuildFacts.build(
+            guild,
+            await self.store.guilds.roles(guild_id),
+            await self.store.channels.list(guild_id),
+            await self.store.members.all_role_ids(guild_id),
+            await self.store.recap.thread_members(guild_id),
+            await self.store.members.list(guild_id),
+        )
+
+    async def _load(
+        self,
+        facts: GuildFacts,
+        since: dt.datetime,
+        until: dt.datetime,
+        channels: Collection[int],
+        language: str | None,
+    ) -> _Loaded:
+        store = self.store
+        bots = frozenset(u for u, m in facts.members.items() if m.is_bot)
+        messages = await select_messages(
+            store.messages.iter_window(facts.guild_id, since, until), channels, skip_authors=bots
+        )
+        kept = {m.id for m in messages}
+        reactions = [
+            (r.message_id, r.user_id)
+            for r in await store.messages.reactions_in_window(facts.guild_id, since, until)
+            if r.message_id in kept and r.user_id not in bots
+        ]
+        outside = {m.reply_to_id for m in messages if m.reply_to_id and m.reply_to_id not in kept}
+        parents = await store.recap.authors(outside) if outside else {}
+        lookback = await store.recap.interactions(
+            facts.guild_id, since - self.options.lookback, since
+        )
+        names = {u: m.label for u, m in facts.members.items()}
+        counts = Counter(message_id for message_id, _ in reactions)
+        segments = segment(messages, facts.channels, names, counts, self.options.segment)
+        index = build_index(
+            segments,
+            since,
+            until,
+            reactions=reactions,
+            parent_authors=parents,
+            lookback=lookback,
+        )
+        return _Loaded(facts, segments, index, names, language)
+
+    async def _summaries(
+        self, segments: Sequence[Segment], language: str | None
+    ) -> dict[str, Summary]:
+        """Summaries of ``segments`` by conversation key: cached, else computed once."""
+        backend, model = self.summarizer.name, self.summarizer.model
+        keys = {s.key: cache_key(s.conversation, backend, model, language or "") for s in segments}
+        cached = await self.store.recap.summaries(list(keys.values()))
+        result: dict[str, Summary] = {}
+        missing: list[Segment] = []
+        for seg in segments:
+            payload = cached.get(keys[seg.key])
+            if payload is not None:
+                try:
+                    result[seg.key] = summary_from_json(payload)
+                    continue
+                except (KeyError, TypeError, ValueError):
+                    log.warning("ignoring a malformed cached summary for %s", seg.key)
+            missing.append(seg)
+        gate = asyncio.Semaphore(max(1, self.options.concurrency))
+
+        async def one(seg: Segment) -> tuple[Segment, Summary, bool]:
+            async with gate:
+                try:
+                    made = await self.summarizer.summarize(seg.conversation, language=language)
+                except Exception as exc:  # any backend failure: show the opening, don't cache
+                    log.warning("summarizer %s failed on %s: %r", backend, seg.key, exc)
+                    return seg, fallback_summary(seg.conversation, "summary unavailable"), False
+                # A backend's fallback (model down, budget spent) is shown but not cached, so
+                # the conversation is summarized properly once the model is back.
+                return seg, made, made.backend == backend and not made.note
+
+        fresh = await asyncio.gather(*(one(seg) for seg in missing))
+        rows = []
+        for seg, made, ok in fresh:
+            result[seg.key] = made
+            if ok:
+                rows.append(
+                    CachedSummary(
+                        key=keys[seg.key],
+                        conversation_key=seg.key,
+                        content_hash=seg.conversation.content_hash,
+                        backend=backend,
+                        model=model,
+                        language=language or "",
+                        payload=summary_to_json(made),
+                    )
+                )
+        if rows:
+            async with self.store.transaction():
+                await self.store.recap.put_summaries(rows)
+        log.debug("summaries: %d cached, %d computed", len(result) - len(fresh), len(fresh))
+        return result
+
+
+def _declared(topics: Iterable[str]) -> list[Interest]:
+    found = (interest_from_text(t) for t in topics)
+    return [i for i in found if i is not None]
+
+
+__all__ = [
+    "RecapOptions",
+    "RecapService",
+    "RunResult",
+    "cache_key",
+    "fallback_summary",
+    "summary_from_json",
+    "summary_to_json",
+]
