@@ -5,18 +5,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from bot.db import StoreError
+from bot.errors import CliError
 from bot.settings import Settings, SettingsError, configure_logging, load_settings
 
 log = logging.getLogger(__name__)
-
-
-class CliError(Exception):
-    """A user-facing failure: printed as one line, exit status 2."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,6 +32,15 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--db", help="database path (default: HEARTH_DB or ./hearth.db)")
     stats = sub.add_parser("stats", help="print what is stored")
     stats.add_argument("--db", help="database path (default: HEARTH_DB or ./hearth.db)")
+    digest = sub.add_parser("digest", help="print a circle digest as Markdown")
+    recap = sub.add_parser("recap", help="print one member's recap as Markdown")
+    recap.add_argument("--member", required=True, help="member id, name or display name")
+    for p in (digest, recap):
+        p.add_argument("--guild", type=int, help="guild id (optional when only one is stored)")
+        p.add_argument("--since", help="start, ISO 8601 (default: a week before --until)")
+        p.add_argument("--until", help="end, ISO 8601 (default: now)")
+        p.add_argument("--db", help="database path (default: HEARTH_DB or ./hearth.db)")
+    digest.add_argument("--channel", type=int, help="digest channel id (who reads it decides)")
     return parser
 
 
@@ -42,8 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
-        configure_logging(settings.log_level)
         command = args.command or ("run" if settings.discord_token else "demo")
+        quiet = command != "run" and "HEARTH_LOG_LEVEL" not in os.environ
+        configure_logging("WARNING" if quiet else settings.log_level)
         if command == "demo" and args.command is None:
             print("No DISCORD_TOKEN set: running the offline demo (see README to run the bot).")
         handler = _COMMANDS[command]
@@ -53,6 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `hearth digest | head`: the reader left, not an error
+        sys.stderr.close()
+        return 0
 
 
 def _db(settings: Settings, args: argparse.Namespace) -> str:
@@ -108,6 +119,20 @@ async def _stats(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _digest(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.render_cli import print_digest
+
+    print(await print_digest(settings, args, _db(settings, args)))
+    return 0
+
+
+async def _recap(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.render_cli import print_recap
+
+    print(await print_recap(settings, args, _db(settings, args)))
+    return 0
+
+
 class _Progress:
     """A one-line progress counter on stderr, only when stderr is a terminal."""
 
@@ -133,4 +158,6 @@ _COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "demo": _sync(_demo),
     "import": _sync(_import),
     "stats": _sync(_stats),
+    "digest": _sync(_digest),
+    "recap": _sync(_recap),
 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_API_BASE = "https://discord.com/api/v10"
@@ -39,10 +39,19 @@ class Settings(BaseSettings):
         default="INFO", validation_alias="HEARTH_LOG_LEVEL"
     )
     backfill_days: int = Field(default=14, validation_alias="HEARTH_BACKFILL_DAYS", ge=0)
+    weekly_tokens: int | None = Field(default=None, validation_alias="HEARTH_WEEKLY_TOKENS", gt=0)
     discord_api_base: str = Field(default=DEFAULT_API_BASE, validation_alias="DISCORD_API_BASE")
     discord_gateway_url: str = Field(
         default=DEFAULT_GATEWAY_URL, validation_alias="DISCORD_GATEWAY_URL"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_means_default(cls, data: object) -> object:
+        """``NAME=`` (as copied from .env.example) means "not set", not an empty value."""
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
+        return data
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -53,13 +62,6 @@ class Settings(BaseSettings):
     @classmethod
     def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
-
-    @field_validator("discord_token", "openai_api_key", mode="before")
-    @classmethod
-    def _empty_is_unset(cls, value: object) -> object:
-        if isinstance(value, str) and not value.strip():
-            return None
-        return value
 
     @field_validator("openai_base_url", mode="before")
     @classmethod

@@ -17,6 +17,7 @@ from bot.db.channels import ChannelRepository
 from bot.db.connection import StoreError, connect, schema_version, transaction
 from bot.db.cursors import CursorRepository
 from bot.db.guilds import GuildRepository
+from bot.db.llm import LlmUsageRepository
 from bot.db.members import MemberRepository
 from bot.db.messages import MessageRepository
 from bot.db.recap import RecapRepository
@@ -39,6 +40,7 @@ class Store:
         self.stats = StatsRepository(conn)
         self.recap = RecapRepository(conn)
         self.cursors = CursorRepository(conn)
+        self.llm_usage = LlmUsageRepository(conn)
 
     @classmethod
     async def open(cls, path: str) -> Store:

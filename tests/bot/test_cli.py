@@ -52,3 +52,32 @@ def test_unusable_database_is_one_clear_line(tmp_path, content):
     db.write_bytes(content)
     out = hearth("stats", "--db", str(db), cwd=tmp_path)
     assert out.returncode == 2 and str(db) in out.stderr and "Traceback" not in out.stderr
+
+
+def test_import_digest_and_two_recaps_on_the_real_export(tmp_path, real_export):
+    db = str(tmp_path / "x.db")
+    first = hearth("import", str(real_export), "--db", db, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip().endswith("520 messages imported, 520 new, 0 skipped, 1 channel")
+    again = hearth("import", str(real_export), "--db", db, cwd=tmp_path)
+    assert "0 new, 520 skipped" in again.stdout
+    window = ("--since", "2025-01-27", "--until", "2025-02-03", "--db", db)
+    digest = hearth("digest", *window, cwd=tmp_path)
+    assert digest.returncode == 0, digest.stderr
+    assert "· digest" in digest.stdout and "/channels/554623348622098432/" in digest.stdout
+    one = hearth("recap", "--member", "member018", *window, cwd=tmp_path)
+    two = hearth("recap", "--member", "member036", *window, cwd=tmp_path)
+    assert one.returncode == two.returncode == 0, one.stderr + two.stderr
+    assert "Recap for member018" in one.stdout and "Recap for member036" in two.stdout
+    assert one.stdout.split("\n", 3)[3] != two.stdout.split("\n", 3)[3]
+    assert "Why:" in one.stdout and "Why:" in two.stdout
+
+
+def test_digest_hints_when_the_window_is_empty_and_rejects_bad_dates(tmp_path):
+    db = str(tmp_path / "x.db")
+    data = __import__("pathlib").Path(__file__).parents[1] / "data" / "dce_minimal.json"
+    assert hearth("import", str(data), "--db", db, cwd=tmp_path).returncode == 0
+    empty = hearth("digest", "--db", db, "--since", "2001-01-01", "--until", "2001-02-01")
+    assert empty.returncode == 0 and "The archive spans" in empty.stdout
+    bad = hearth("recap", "--member", "x", "--db", db, "--since", "last tuesday")
+    assert bad.returncode == 2 and "ISO 8601" in bad.stderr and "Traceback" not in bad.stderr

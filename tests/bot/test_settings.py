@@ -19,6 +19,7 @@ ALL = [
     "DISCORD_API_BASE",
     "DISCORD_GATEWAY_URL",
     "HEARTH_BACKFILL_DAYS",
+    "HEARTH_WEEKLY_TOKENS",
 ]
 
 
@@ -77,3 +78,10 @@ def test_missing_token_and_key_are_clear(monkeypatch):
     monkeypatch.setenv("HEARTH_SUMMARIZER", "openai")
     with pytest.raises(SettingsError, match="OPENAI_API_KEY"):
         load_settings().require_openai()
+
+
+def test_env_example_copied_as_is_is_valid(tmp_path):
+    example = (__import__("pathlib").Path(__file__).parents[2] / ".env.example").read_text()
+    (tmp_path / ".env").write_text(example)
+    s = load_settings()
+    assert s.discord_token is None and s.weekly_tokens is None and s.db_path == "./hearth.db"

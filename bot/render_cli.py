@@ -1,0 +1,83 @@
+"""``hearth digest`` and ``hearth recap``: the recap engine over a database, printed as Markdown."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+from bot.db import Store
+from bot.errors import CliError
+from bot.llm import build_summarizer
+from bot.recap import RecapService, render_markdown
+from bot.recap.extractive import ExtractiveSummarizer
+from bot.settings import Settings
+from bot.timeutil import parse_iso, utcnow
+
+
+def window(args: argparse.Namespace) -> tuple[dt.datetime, dt.datetime]:
+    """--since/--until as aware UTC datetimes (a date alone means midnight UTC)."""
+    try:
+        until = parse_iso(args.until) if args.until else utcnow()
+        since = parse_iso(args.since) if args.since else until - dt.timedelta(days=7)
+    except ValueError as exc:
+        raise CliError(f"not an ISO 8601 date or time: {exc}") from None
+    if since >= until:
+        raise CliError(f"--since ({since:%Y-%m-%d %H:%M}) must be before --until")
+    return since, until
+
+
+async def _guild(store: Store, wanted: int | None) -> int:
+    guilds = await store.guilds.list()
+    if wanted is not None:
+        if not any(g.id == wanted for g in guilds):
+            raise CliError(f"no guild {wanted} in this database (try `hearth stats`)")
+        return wanted
+    if len(guilds) != 1:
+        names = ", ".join(f"{g.id} ({g.name})" for g in guilds) or "none"
+        raise CliError(f"pass --guild: this database holds {len(guilds)} guilds: {names}")
+    return guilds[0].id
+
+
+def _service(store: Store, settings: Settings) -> RecapService:
+    return RecapService(store, build_summarizer(settings, ExtractiveSummarizer()))
+
+
+async def _hint(store: Store, guild_id: int, since: dt.datetime, until: dt.datetime) -> str:
+    stats = await store.stats.archive(guild_id)
+    if not stats.messages or stats.first_message_at is None or stats.last_message_at is None:
+        return "\n_Nothing is stored for this guild yet: run the bot or `hearth import`._"
+    if stats.last_message_at < since or stats.first_message_at >= until:
+        return (
+            f"\n_No messages in this window. The archive spans "
+            f"{stats.first_message_at:%Y-%m-%d} to {stats.last_message_at:%Y-%m-%d}: "
+            f"try --since {stats.first_message_at:%Y-%m-%d} --until "
+            f"{(stats.last_message_at + dt.timedelta(days=1)):%Y-%m-%d}._"
+        )
+    return ""
+
+
+async def print_digest(settings: Settings, args: argparse.Namespace, db: str) -> str:
+    """The circle digest as Markdown."""
+    since, until = window(args)
+    async with await Store.open(db) as store:
+        guild_id = await _guild(store, args.guild)
+        digest = await _service(store, settings).digest(
+            guild_id, since, until, channel_id=args.channel
+        )
+        return render_markdown(digest) + await _hint(store, guild_id, since, until)
+
+
+async def print_recap(settings: Settings, args: argparse.Namespace, db: str) -> str:
+    """One member's recap as Markdown."""
+    since, until = window(args)
+    async with await Store.open(db) as store:
+        guild_id = await _guild(store, args.guild)
+        found = await store.members.find(guild_id, args.member)
+        if not found:
+            raise CliError(f"no member {args.member!r} in guild {guild_id}")
+        if len(found) > 1:
+            ids = ", ".join(str(m.user_id) for m in found)
+            raise CliError(f"{args.member!r} matches several members ({ids}): pass an id")
+        recap = await _service(store, settings).recap(guild_id, found[0].user_id, since, until)
+        head = f"_Recap for {found[0].label} ({found[0].user_id})_\n\n"
+        return head + render_markdown(recap) + await _hint(store, guild_id, since, until)
