@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
+import aiohttp
 import discord
 import yarl
 from discord.ext import commands
 
 from bot.archive import ArchiveWriter
 from bot.db import Store
+from bot.db.llm import StoreUsageSink
+from bot.delivery import DeliveryService, DMClosedError, Embeds, TransientDeliveryError
+from bot.digest_content import RecapContent
+from bot.llm import build_summarizer
+from bot.recap import RecapService
+from bot.recap.extractive import ExtractiveSummarizer
+from bot.recap.types import Summarizer
+from bot.scheduler import HearthScheduler
 from bot.settings import Settings, SettingsError
+from bot.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +56,19 @@ class HearthBot(commands.Bot):
 
     store: Store
     writer: ArchiveWriter
+    summarizer: Summarizer
+    recaps: RecapService
+    delivery: DeliveryService
+    scheduler: HearthScheduler
 
     def __init__(
-        self, settings: Settings, *, extensions: tuple[str, ...] = EXTENSIONS, **options: Any
+        self,
+        settings: Settings,
+        *,
+        extensions: tuple[str, ...] = EXTENSIONS,
+        clock: Callable[[], dt.datetime] = utcnow,
+        dm_interval: float = 0.25,
+        **options: Any,
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -58,6 +80,10 @@ class HearthBot(commands.Bot):
         )
         self.settings = settings
         self.extension_names = extensions
+        self.clock = clock
+        self.dm_interval = dm_interval
+        self._caught_up = False
+        self._catch_up: asyncio.Task[None] | None = None
         point_at(settings.discord_api_base, settings.discord_gateway_url)
 
     async def setup_hook(self) -> None:
@@ -65,6 +91,22 @@ class HearthBot(commands.Bot):
         self.store = await Store.open(self.settings.db_path)
         self.writer = ArchiveWriter(self.store)
         self.writer.start()
+        self.summarizer = build_summarizer(
+            self.settings,
+            ExtractiveSummarizer(),
+            usage=StoreUsageSink(self.store),
+            weekly_tokens=self.settings.weekly_tokens,
+        )
+        self.recaps = RecapService(self.store, self.summarizer)
+        self.delivery = DeliveryService(
+            self.store,
+            RecapContent(self.recaps),
+            DiscordPublisher(self),
+            clock=self.clock,
+            dm_interval=self.dm_interval,
+        )
+        self.scheduler = HearthScheduler(self.store, self.delivery, clock=self.clock)
+        await self.scheduler.start(())
         for name in self.extension_names:
             await self.load_extension(name)
         await self.sync_commands()
@@ -88,6 +130,25 @@ class HearthBot(commands.Bot):
             "connected as %s (%s) in %d guilds", user, user.id if user else "?", len(self.guilds)
         )
 
+    async def on_hearth_backfill_done(self) -> None:
+        """History is complete: catch up on deliveries missed while down, once per process."""
+        if self._caught_up:
+            return
+        self._caught_up = True
+        self._catch_up = asyncio.create_task(self._run_all_now(), name="hearth-catch-up")
+
+    async def _run_all_now(self) -> None:
+        for guild in self.guilds:
+            await self.scheduler.run_now(guild.id)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """A new guild gets its schedule."""
+        await self.scheduler.arm(guild.id)
+
+    async def on_guild_settings_changed(self, guild_id: int) -> None:
+        """Admins changed the schedule: re-arm the guild's jobs."""
+        await self.scheduler.arm(guild_id)
+
     async def close(self) -> None:
         """Flush pending writes and close the store, then disconnect."""
         if self.is_closed():
@@ -95,8 +156,16 @@ class HearthBot(commands.Bot):
         try:
             for name in list(self.extensions):
                 await self.unload_extension(name)
+            if self._catch_up is not None:
+                self._catch_up.cancel()
+                await asyncio.gather(self._catch_up, return_exceptions=True)
+            if hasattr(self, "scheduler"):
+                self.scheduler.shutdown()
             if hasattr(self, "writer"):
                 await self.writer.stop()
+            aclose = getattr(getattr(self, "summarizer", None), "aclose", None)
+            if aclose is not None:
+                await aclose()
         finally:
             if hasattr(self, "store"):
                 await self.store.close()
@@ -129,3 +198,77 @@ async def start_bot(settings: Settings, token: str, stop: asyncio.Event) -> None
             "'Message Content Intent' for the bot in the Developer Portal (Bot > Privileged "
             "Gateway Intents)"
         ) from None
+
+
+class DiscordPublisher:
+    """Posts rendered embeds through discord.py; the delivery ledger decides what and when."""
+
+    MARKER_SCAN = 50  # recent messages searched for a delivery that may have been sent
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    async def _send(
+        self, target: discord.abc.Messageable, messages: Embeds, nonce: str
+    ) -> tuple[int, ...]:
+        ids = []
+        for index, embeds in enumerate(messages):
+            try:
+                sent = await target.send(
+                    embeds=[discord.Embed.from_dict(e) for e in embeds],
+                    nonce=f"{nonce[:22]}{index:03d}",  # Discord drops a repeat of the same nonce
+                    allowed_mentions=discord.AllowedMentions.none(),
+                )
+            except discord.Forbidden as exc:
+                if exc.code == 50007:
+                    raise DMClosedError from None
+                raise TransientDeliveryError(f"forbidden ({exc.code})") from None
+            except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+                raise TransientDeliveryError(type(exc).__name__) from None
+            ids.append(sent.id)
+        return tuple(ids)
+
+    async def _channel(self, channel_id: int) -> discord.abc.Messageable:
+        channel = self.bot.get_channel(channel_id)
+        if channel is None:
+            try:
+                channel = await self.bot.fetch_channel(channel_id)
+            except discord.HTTPException as exc:
+                raise TransientDeliveryError(f"channel {channel_id}: {exc.status}") from None
+        if not isinstance(channel, discord.abc.Messageable):
+            raise TransientDeliveryError(f"channel {channel_id} cannot hold messages")
+        return channel
+
+    async def _dm_channel(self, user_id: int) -> discord.DMChannel:
+        user = self.bot.get_user(user_id)
+        try:
+            if user is None:
+                user = await self.bot.fetch_user(user_id)
+            return user.dm_channel or await user.create_dm()
+        except discord.HTTPException as exc:
+            raise TransientDeliveryError(f"user {user_id}: {exc.status}") from None
+
+    async def post(self, channel_id: int, messages: Embeds, *, nonce: str) -> tuple[int, ...]:
+        """Post a digest to a channel."""
+        return await self._send(await self._channel(channel_id), messages, nonce)
+
+    async def dm(self, user_id: int, messages: Embeds, *, nonce: str) -> tuple[int, ...]:
+        """DM a recap to a member."""
+        return await self._send(await self._dm_channel(user_id), messages, nonce)
+
+    async def find_marker(self, target: str, marker: str) -> tuple[int, ...]:
+        """Recent messages of ours at ``target`` whose first embed footer carries ``marker``."""
+        kind, _, raw_id = target.partition(":")
+        where = await (
+            self._dm_channel(int(raw_id)) if kind == "dm" else self._channel(int(raw_id))
+        )
+        found = []
+        try:
+            async for message in where.history(limit=self.MARKER_SCAN):
+                if message.author.id != getattr(self.bot.user, "id", None):
+                    continue
+                if any(marker in (e.footer.text or "") for e in message.embeds):
+                    found.append(message.id)
+        except discord.HTTPException as exc:
+            raise TransientDeliveryError(f"history: {exc.status}") from None
+        return tuple(sorted(found))

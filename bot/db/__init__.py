@@ -16,6 +16,7 @@ import aiosqlite
 from bot.db.channels import ChannelRepository
 from bot.db.connection import StoreError, connect, schema_version, transaction
 from bot.db.cursors import CursorRepository
+from bot.db.deliveries import DeliveryRepository
 from bot.db.guilds import GuildRepository
 from bot.db.llm import LlmUsageRepository
 from bot.db.members import MemberRepository
@@ -40,6 +41,7 @@ class Store:
         self.stats = StatsRepository(conn)
         self.recap = RecapRepository(conn)
         self.cursors = CursorRepository(conn)
+        self.deliveries = DeliveryRepository(conn)
         self.llm_usage = LlmUsageRepository(conn)
 
     @classmethod

@@ -104,6 +104,7 @@ class Archive(commands.Cog):
                         "backfill of guild %s failed; it runs again on reconnect", guild.id
                     )
             self.backfills_done += 1
+            self.bot.dispatch("hearth_backfill_done")
             if not self._backfill_again:
                 return
 

@@ -65,6 +65,12 @@ def create_bot_message(
     """Build (and by default store) a message the bot sends, honouring ``allowed_mentions``."""
     state = double.state
     validate_message(body, files)
+    nonce = body.get("nonce")
+    if nonce is not None and body.get("enforce_nonce") and store:
+        # Discord: the same author and nonce within a few minutes returns the first message.
+        for earlier in state.messages.get(channel_id, {}).values():
+            if earlier.get("nonce") == str(nonce) and int(earlier["author"]["id"]) == state.bot_id:
+                return earlier
     content = body.get("content") or ""
     users, roles, everyone, ping_reply = resolve_mentions(
         content, body.get("allowed_mentions"), known_users=set(state.users)
@@ -96,8 +102,8 @@ def create_bot_message(
         store=store,
         **extra,
     )
-    if body.get("nonce") is not None:
-        message["nonce"] = body["nonce"]
+    if nonce is not None:
+        message["nonce"] = str(nonce)
     return message
 
 
@@ -171,8 +177,10 @@ async def post_message(request: web.Request) -> web.Response:
     if meta and meta["locked"]:
         raise ApiError(403, 50083, "Thread is locked")
     await double._unarchive(channel_id)
+    before = len(double.state.messages.get(channel_id, {}))
     message = create_bot_message(double, channel_id, body_of(request), files_of(request))
-    await double.publish_message(message)
+    if len(double.state.messages.get(channel_id, {})) > before:  # not a nonce repeat
+        await double.publish_message(message)
     return json_response(copy.deepcopy(message))
 
 

@@ -55,8 +55,12 @@ async def eventually(
 async def running_bot(
     double: DiscordDouble, db_path: Path, **extra: Any
 ) -> AsyncIterator[FastHearthBot]:
-    """A Hearth bot connected to the double, ready and with its first backfill done."""
-    bot = FastHearthBot(settings_for(double, db_path, **extra), guild_ready_timeout=0.05)
+    """A Hearth bot connected to the double, ready and with its first backfill done.
+
+    ``clock``, ``dm_interval`` and ``extensions`` go to the bot; the rest are settings.
+    """
+    options = {k: extra.pop(k) for k in ("clock", "dm_interval", "extensions") if k in extra}
+    bot = FastHearthBot(settings_for(double, db_path, **extra), guild_ready_timeout=0.05, **options)
     await bot.login(double.token)
     runner = asyncio.create_task(bot.connect(reconnect=True))
     try:

@@ -63,5 +63,5 @@ async def test_sigkill_while_messages_arrive_then_restart(discord_double, tmp_pa
     ids = stored_ids(db)
     assert len(ids) == len(set(ids)) == len(sent)
     assert set(ids) == set(sent)
-    assert "Traceback" not in proc.log()
+    assert "Traceback" not in proc.log(), proc.log()
     assert discord_double.token not in proc.log()  # the token is never logged

@@ -1,0 +1,43 @@
+"""What scheduled deliveries contain: the recap engine's output rendered as embeds."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from bot.delivery import Embeds
+from bot.recap import RecapService, render_embeds
+
+
+class RecapContent:
+    """Digests and DM recaps from :class:`RecapService`; nothing when nothing happened."""
+
+    def __init__(self, recaps: RecapService) -> None:
+        self.recaps = recaps
+
+    async def digest(
+        self,
+        guild_id: int,
+        channel_id: int,
+        since: dt.datetime,
+        until: dt.datetime,
+        *,
+        late: bool,
+    ) -> Embeds:
+        """The circle digest for the readers of ``channel_id``."""
+        digest = await self.recaps.digest(guild_id, since, until, channel_id=channel_id)
+        if not digest.items and not digest.joined and not digest.new_threads:
+            return []
+        if late:
+            note = "Hearth was offline at the scheduled time, so this digest comes late."
+            digest = dataclasses.replace(digest, note=note)
+        return [[dict(e) for e in message] for message in render_embeds(digest)]
+
+    async def recap(
+        self, guild_id: int, user_id: int, since: dt.datetime, until: dt.datetime
+    ) -> Embeds:
+        """One member's recap, only from what they can read."""
+        recap = await self.recaps.recap(guild_id, user_id, since, until)
+        if not recap.items and not recap.waiting_for_you:
+            return []
+        return [[dict(e) for e in message] for message in render_embeds(recap)]
