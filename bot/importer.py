@@ -4,8 +4,9 @@ Files are parsed with ijson a chunk at a time, so memory stays flat however larg
 Messages are written ``batch_size`` at a time, one transaction each: on an error the committed
 batches stay, the pending one is not written, and importing again is harmless (idempotent).
 
-What an export cannot tell is not written: no member roles (DCE gives role names, never
-permission bits; a guess would corrupt who may see what) and no presence (``ensure_many``).
+What an export cannot tell is not written: roles get their names (so ``<@&id>`` renders) but
+no permission bits and no holders (a guess would corrupt who may see what), and members get
+no presence (``ensure_many``).
 A guild known only from exports gets an @everyone role that can read, since its exported
 channels evidently were readable; the live snapshot replaces it when the bot connects. As
 in the live archive, bots' messages are skipped. Known channels are only filled in, never
@@ -25,7 +26,14 @@ from typing import Any
 
 from bot.db import Store
 from bot.dce_stream import ExportFormatError, Items, file_items
-from bot.models import ChannelRecord, MemberRecord, Mention, MessageRecord, ReactionRecord
+from bot.models import (
+    ChannelRecord,
+    MemberRecord,
+    Mention,
+    MessageRecord,
+    ReactionRecord,
+    RoleRecord,
+)
 from bot.timeutil import parse_iso
 
 log = logging.getLogger(__name__)
@@ -71,7 +79,7 @@ class ImportResult:
 
 
 # A converted message: the record, the users it names (author, mentioned, reactors), reactions.
-_Row = tuple[MessageRecord, list[MemberRecord], list[ReactionRecord]]
+_Row = tuple[MessageRecord, list[MemberRecord], list[ReactionRecord], list[RoleRecord]]
 
 
 async def import_file(
@@ -291,17 +299,29 @@ def _message(source: str, index: int, raw: Any, ctx: ChannelRecord) -> _Row | No
         raise ExportFormatError(f"{source}: {label}: missing {exc}") from None
     except (ValueError, TypeError, AttributeError) as exc:
         raise ExportFormatError(f"{source}: {label}: malformed: {exc}") from None
-    return record, [author, *mentioned, *reactors], reactions
+    roles = [
+        RoleRecord(
+            _snowflake(r["id"], "role id"),
+            ctx.guild_id,
+            str(r.get("name") or ""),
+            0,
+            int(r.get("position") or 0),
+        )
+        for u in (raw["author"], *(raw.get("mentions") or ()))
+        for r in u.get("roles") or ()
+    ]
+    return record, [author, *mentioned, *reactors], reactions, roles
 
 
 async def _write_batch(store: Store, ctx: ChannelRecord, rows: list[_Row]) -> int:
     """One transaction: members seen, thread markers, messages, reactions. Returns new."""
-    users = {u.user_id: u for _, seen, _ in rows for u in seen if u.name}
+    users = {u.user_id: u for _, seen, _, _ in rows for u in seen if u.name}
     async with store.transaction():
         await store.members.ensure_many(users.values())
-        for thread_id in {m.started_thread_id for m, _, _ in rows if m.started_thread_id}:
+        await store.guilds.ensure_roles({r.id: r for *_, roles in rows for r in roles}.values())
+        for thread_id in {m.started_thread_id for m, *_ in rows if m.started_thread_id}:
             thread = ChannelRecord(thread_id, ctx.guild_id, "thread", parent_id=ctx.id)
             await _merge_channel(store, thread)
-        new = await store.messages.insert_many([m for m, _, _ in rows])
-        await store.messages.add_reactions(r for _, _, reactions in rows for r in reactions)
+        new = await store.messages.insert_many([m for m, *_ in rows])
+        await store.messages.add_reactions(r for _, _, reactions, _ in rows for r in reactions)
     return new

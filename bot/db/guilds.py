@@ -111,6 +111,14 @@ class GuildRepository:
             (role.id, role.guild_id, role.name, role.permissions, role.position),
         )
 
+    async def ensure_roles(self, roles: Iterable[RoleRecord]) -> None:
+        """Record roles known only by name (exports): never overwrites a known role."""
+        await self.conn.executemany(
+            "INSERT OR IGNORE INTO roles (id, guild_id, name, permissions, position) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(r.id, r.guild_id, r.name, r.permissions, r.position) for r in roles],
+        )
+
     async def delete_role(self, role_id: int) -> None:
         """Forget a deleted role and who held it."""
         await self.conn.execute("DELETE FROM roles WHERE id = ?", (role_id,))
