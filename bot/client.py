@@ -15,12 +15,14 @@ import discord
 import yarl
 from discord.ext import commands
 
+from bot import retention
 from bot.archive import ArchiveWriter
 from bot.db import Store
 from bot.db.llm import StoreUsageSink
 from bot.delivery import DeliveryService, DMClosedError, Embeds, TransientDeliveryError
 from bot.digest_content import RecapContent
 from bot.llm import build_summarizer
+from bot.privacy import PrivacyService
 from bot.recap import RecapService
 from bot.recap.extractive import ExtractiveSummarizer
 from bot.recap.types import Summarizer
@@ -30,7 +32,7 @@ from bot.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: tuple[str, ...] = ("cogs.archive",)
+EXTENSIONS: tuple[str, ...] = ("cogs.archive", "cogs.members", "cogs.privacy", "cogs.admin")
 
 
 def intents() -> discord.Intents:
@@ -60,6 +62,7 @@ class HearthBot(commands.Bot):
     recaps: RecapService
     delivery: DeliveryService
     scheduler: HearthScheduler
+    privacy: PrivacyService
 
     def __init__(
         self,
@@ -105,7 +108,13 @@ class HearthBot(commands.Bot):
             clock=self.clock,
             dm_interval=self.dm_interval,
         )
-        self.scheduler = HearthScheduler(self.store, self.delivery, clock=self.clock)
+        self.privacy = PrivacyService(self.store, flush=self.writer.flush)
+        self.scheduler = HearthScheduler(
+            self.store,
+            self.delivery,
+            clock=self.clock,
+            daily_jobs=[("retention purge", self._purge)],
+        )
         await self.scheduler.start(())
         for name in self.extension_names:
             await self.load_extension(name)
@@ -129,6 +138,9 @@ class HearthBot(commands.Bot):
         log.info(
             "connected as %s (%s) in %d guilds", user, user.id if user else "?", len(self.guilds)
         )
+
+    async def _purge(self, guild_id: int) -> int:
+        return await retention.purge(self.store, guild_id, self.clock())
 
     async def on_hearth_backfill_done(self) -> None:
         """History is complete: catch up on deliveries missed while down, once per process."""

@@ -21,7 +21,9 @@ from bot.db.guilds import GuildRepository
 from bot.db.llm import LlmUsageRepository
 from bot.db.members import MemberRepository
 from bot.db.messages import MessageRepository
+from bot.db.privacy import PrivacyRepository
 from bot.db.recap import RecapRepository
+from bot.db.retention import RetentionRepository
 from bot.db.stats import StatsRepository
 
 __all__ = ["Store", "StoreError"]
@@ -43,6 +45,8 @@ class Store:
         self.cursors = CursorRepository(conn)
         self.deliveries = DeliveryRepository(conn)
         self.llm_usage = LlmUsageRepository(conn)
+        self.privacy = PrivacyRepository(conn)
+        self.retention = RetentionRepository(conn)
 
     @classmethod
     async def open(cls, path: str) -> Store:

@@ -1,0 +1,108 @@
+"""``/digest preview`` and ``/digest post``: the circle digest on demand (Manage Server)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+
+from bot.recap import render_embeds
+from bot.timeutil import utcnow
+from bot.window import MAX_DAYS
+from cogs.admin.hearth import MANAGE_GUILD
+from cogs.common import NO_PINGS, AdminCog, UserFacingError, recaps_of, say, send_embed_messages
+
+if TYPE_CHECKING:
+    from bot.client import HearthBot
+
+log = logging.getLogger(__name__)
+
+Postable = discord.TextChannel | discord.Thread
+
+
+class DigestAdmin(AdminCog):
+    """The weekly digest, previewed or posted now."""
+
+    digest = app_commands.Group(
+        name="digest",
+        description="The server digest, now (Manage Server)",
+        guild_only=True,
+        default_permissions=MANAGE_GUILD,
+    )
+
+    def __init__(self, bot: HearthBot) -> None:
+        self.bot = bot
+
+    async def _target(self, interaction: discord.Interaction) -> Postable:
+        """The configured digest channel, or the current channel if none is set."""
+        guild = interaction.guild
+        assert guild is not None
+        settings = await self.bot.store.guilds.settings(guild.id)
+        channel: Any = None
+        if settings.digest_channel_id is not None:
+            channel = guild.get_channel_or_thread(settings.digest_channel_id)
+        if channel is None:
+            channel = interaction.channel
+        if not isinstance(channel, Postable):
+            raise UserFacingError(
+                "Set a digest channel first: `/hearth setup digest_channel:#channel`."
+            )
+        return channel
+
+    async def _render(
+        self, guild_id: int, channel_id: int, days: int
+    ) -> list[list[dict[str, Any]]]:
+        service = recaps_of(self.bot)
+        until = utcnow()
+        digest = await service.digest(
+            guild_id, until - dt.timedelta(days=days), until, channel_id=channel_id
+        )
+        return render_embeds(digest)
+
+    @digest.command(name="preview")
+    @app_commands.describe(days=f"How many days back (1-{MAX_DAYS}, default 7)")
+    async def digest_preview(
+        self, interaction: discord.Interaction, days: app_commands.Range[int, 1, MAX_DAYS] = 7
+    ) -> None:
+        """See the digest as it would be posted now (only you see it)."""
+        assert interaction.guild_id is not None
+        recaps_of(self.bot)
+        target = await self._target(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        messages = await self._render(interaction.guild_id, target.id, days)
+        await send_embed_messages(
+            interaction,
+            messages,
+            ephemeral=True,
+            content=f"Preview of the digest for {target.mention}:",
+        )
+
+    @digest.command(name="post")
+    @app_commands.describe(days=f"How many days back (1-{MAX_DAYS}, default 7)")
+    async def digest_post(
+        self, interaction: discord.Interaction, days: app_commands.Range[int, 1, MAX_DAYS] = 7
+    ) -> None:
+        """Post the digest now in the digest channel (or here, if none is set)."""
+        guild = interaction.guild
+        assert guild is not None
+        recaps_of(self.bot)
+        target = await self._target(interaction)
+        perms = target.permissions_for(guild.me)
+        if not (perms.view_channel and perms.send_messages and perms.embed_links):
+            raise UserFacingError(
+                f"I can't post in {target.mention}: give me View Channel, Send Messages and "
+                "Embed Links there."
+            )
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        messages = await self._render(guild.id, target.id, days)
+        posted: list[discord.Message] = []
+        for message in messages:
+            embeds = [discord.Embed.from_dict(e) for e in message]
+            posted.append(await target.send(embeds=embeds, allowed_mentions=NO_PINGS))
+        link = posted[0].jump_url if posted else target.mention
+        await say(
+            interaction, f"Posted the digest in {target.mention} ({len(posted)} message(s)): {link}"
+        )

@@ -1,0 +1,165 @@
+"""``/dm`` and ``/interests``: the choices a member makes about their recaps."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.models import MemberRecord
+from cogs.common import UserFacingError, handle_error, say
+from cogs.members.render import interests_text, normalize_topic, topic_problem
+
+if TYPE_CHECKING:
+    from bot.client import HearthBot
+
+log = logging.getLogger(__name__)
+
+CADENCES = ("weekly", "daily")
+MAX_TOPICS = 20
+TOPIC_LENGTH = 50
+
+
+class Preferences(commands.Cog):
+    """DM recaps and declared interests."""
+
+    dm = app_commands.Group(
+        name="dm", description="Weekly or daily recaps by direct message", guild_only=True
+    )
+    interests = app_commands.Group(
+        name="interests",
+        description="Topics you care about; recaps rank them higher",
+        guild_only=True,
+    )
+
+    def __init__(self, bot: HearthBot) -> None:
+        self.bot = bot
+
+    async def cog_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """Every failure becomes one ephemeral line."""
+        await handle_error(interaction, error)
+
+    # -- /dm --------------------------------------------------------------------------------
+
+    @dm.command(name="on")
+    @app_commands.describe(cadence="How often (default: weekly, with the server's digest)")
+    async def dm_on(
+        self,
+        interaction: discord.Interaction,
+        cadence: Literal["weekly", "daily"] = "weekly",
+    ) -> None:
+        """Get your recap by DM."""
+        assert interaction.guild_id is not None
+        if cadence not in CADENCES:  # Discord enforces the choices; a raw client may not
+            raise UserFacingError(f"Unknown cadence {cadence!r}: use weekly or daily.")
+        await interaction.response.defer(ephemeral=True)
+        async with self.bot.store.transaction():
+            await self.bot.store.guilds.ensure(interaction.guild_id)
+            await self.bot.store.members.set_dm(
+                interaction.guild_id, interaction.user.id, True, cadence
+            )
+        await say(
+            interaction,
+            f"You'll get a {cadence} recap by DM. Make sure you accept direct messages from "
+            "this server's members; `/dm off` stops them.",
+        )
+
+    @dm.command(name="off")
+    async def dm_off(self, interaction: discord.Interaction) -> None:
+        """Stop getting recaps by DM."""
+        assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True)
+        store = self.bot.store
+        member = await store.members.get(interaction.guild_id, interaction.user.id)
+        cadence = member.dm_cadence if member else "weekly"
+        async with store.transaction():
+            await store.guilds.ensure(interaction.guild_id)
+            await store.members.set_dm(interaction.guild_id, interaction.user.id, False, cadence)
+        await say(interaction, "No more recap DMs. `/recap` still works whenever you want one.")
+
+    # -- /interests -------------------------------------------------------------------------
+
+    async def _topics(self, guild_id: int, user_id: int) -> tuple[str, ...]:
+        return (await self.bot.store.recap.interests(guild_id)).get(user_id, ())
+
+    @interests.command(name="add")
+    @app_commands.describe(topic="A word or phrase, e.g. ramen, board games, Rust")
+    async def interests_add(
+        self,
+        interaction: discord.Interaction,
+        topic: app_commands.Range[str, 1, TOPIC_LENGTH],
+    ) -> None:
+        """Tell Hearth about a topic you care about."""
+        assert interaction.guild_id is not None
+        text = normalize_topic(topic)
+        problem = topic_problem(text, TOPIC_LENGTH)
+        if problem:
+            raise UserFacingError(problem)
+        await interaction.response.defer(ephemeral=True)
+        guild_id, user = interaction.guild_id, interaction.user
+        topics = await self._topics(guild_id, user.id)
+        if text.lower() in {t.lower() for t in topics}:
+            raise UserFacingError(f"**{discord.utils.escape_markdown(text)}** is already there.")
+        if len(topics) >= MAX_TOPICS:
+            raise UserFacingError(
+                f"You have {MAX_TOPICS} interests already; remove one with `/interests remove`."
+            )
+        store = self.bot.store
+        async with store.transaction():
+            await store.guilds.ensure(guild_id)
+            await store.members.ensure_many(
+                [MemberRecord(guild_id, user.id, user.name, user.display_name, user.bot)]
+            )
+            added = await store.recap.add_interest(guild_id, user.id, text)
+        if not added:
+            raise UserFacingError("I couldn't add that interest; please try another wording.")
+        await say(
+            interaction,
+            f"Added **{discord.utils.escape_markdown(text)}** ({len(topics) + 1}/{MAX_TOPICS}).",
+        )
+
+    @interests.command(name="remove")
+    @app_commands.describe(topic="One of your interests")
+    async def interests_remove(
+        self,
+        interaction: discord.Interaction,
+        topic: app_commands.Range[str, 1, TOPIC_LENGTH],
+    ) -> None:
+        """Forget one of your interests."""
+        assert interaction.guild_id is not None
+        text = normalize_topic(topic)
+        await interaction.response.defer(ephemeral=True)
+        async with self.bot.store.transaction():
+            removed = await self.bot.store.recap.remove_interest(
+                interaction.guild_id, interaction.user.id, text
+            )
+        if not removed:
+            raise UserFacingError(
+                f"**{discord.utils.escape_markdown(text)}** isn't one of your interests; "
+                "see `/interests list`."
+            )
+        await say(interaction, f"Removed **{discord.utils.escape_markdown(text)}**.")
+
+    @interests_remove.autocomplete("topic")
+    async def _remove_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        topics = await self._topics(interaction.guild_id, interaction.user.id)
+        needle = current.strip().lower()
+        return [app_commands.Choice(name=t, value=t) for t in topics if needle in t.lower()][:25]
+
+    @interests.command(name="list")
+    async def interests_list(self, interaction: discord.Interaction) -> None:
+        """Show your interests."""
+        assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True)
+        topics = await self._topics(interaction.guild_id, interaction.user.id)
+        escaped = [discord.utils.escape_markdown(t) for t in topics]
+        await say(interaction, interests_text(escaped, MAX_TOPICS))

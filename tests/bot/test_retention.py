@@ -1,0 +1,88 @@
+"""The daily retention purge against a real store."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.db.recap import CachedSummary
+from bot.models import (
+    ChannelRecord,
+    GuildRecord,
+    MemberRecord,
+    Mention,
+    MessageRecord,
+    ReactionRecord,
+)
+from bot.retention import cutoff, purge
+
+G, OTHER_G, C, C2, U, V = 1, 2, 10, 20, 100, 101
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+
+
+def msg(mid: int, days_ago: float, *, guild: int = G, channel: int = C) -> MessageRecord:
+    return MessageRecord(
+        id=mid,
+        guild_id=guild,
+        channel_id=channel,
+        author_id=U,
+        created_at=NOW - dt.timedelta(days=days_ago),
+        content=f"message {mid}",
+        mentions=(Mention("user", V),),
+    )
+
+
+def cached(key: str, message_id: int) -> CachedSummary:
+    point = {"message_id": message_id, "author_id": U, "author_name": "u", "content": "x"}
+    return CachedSummary(
+        key,
+        f"{C}:{message_id}",
+        key,
+        "extractive",
+        "",
+        "",
+        {"title": "t", "points": [point], "backend": "extractive"},
+    )
+
+
+async def seed(store) -> None:
+    async with store.transaction():
+        for guild in (G, OTHER_G):
+            await store.guilds.upsert(GuildRecord(guild, "g"))
+            await store.members.upsert(MemberRecord(guild, U, "u"))
+        await store.channels.upsert(ChannelRecord(C, G, "text", "general"))
+        await store.channels.upsert(ChannelRecord(C2, OTHER_G, "text", "other"))
+        await store.messages.insert_many(
+            [msg(1, 40), msg(2, 31), msg(3, 29), msg(4, 1), msg(5, 90, guild=OTHER_G, channel=C2)]
+        )
+        await store.messages.add_reactions([ReactionRecord(1, V, "👍"), ReactionRecord(4, V, "👍")])
+        await store.recap.put_summaries([cached("old", 1), cached("new", 4)])
+
+
+async def ids(store) -> list[int]:
+    async with store.conn.execute("SELECT id FROM messages ORDER BY id") as cur:
+        return [r[0] async for r in cur]
+
+
+def test_cutoff():
+    assert cutoff(NOW, None) is None and cutoff(NOW, 0) is None
+    assert cutoff(NOW, 30) == NOW - dt.timedelta(days=30)
+
+
+async def test_nothing_is_purged_without_a_retention_setting(store):
+    await seed(store)
+    assert await purge(store, G, NOW) == 0
+    assert await ids(store) == [1, 2, 3, 4, 5]
+
+
+async def test_purge_drops_old_messages_and_what_hangs_off_them(store):
+    await seed(store)
+    async with store.transaction():
+        await store.guilds.update_settings(G, retention_days=30)
+    assert await purge(store, G, NOW) == 2
+    assert await ids(store) == [3, 4, 5]  # the other guild keeps everything
+    async with store.conn.execute("SELECT COUNT(*) FROM reactions WHERE message_id = 1") as cur:
+        assert (await cur.fetchone())[0] == 0
+    assert (await store.messages.get(4)).mentions == (Mention("user", V),)
+    assert set(await store.recap.summaries(["old", "new"])) == {"new"}
+    assert await store.cursors.get(C) == 4  # backfill won't fetch the purged messages again
+    assert await purge(store, G, NOW) == 0  # idempotent
