@@ -86,7 +86,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
 async def _demo(settings: Settings, args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
-    print(await run_demo(settings, db_path=args.db))
+    print(await run_demo(settings, db_path=getattr(args, "db", None)))
     return 0
 
 

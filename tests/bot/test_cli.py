@@ -81,3 +81,11 @@ def test_digest_hints_when_the_window_is_empty_and_rejects_bad_dates(tmp_path):
     assert empty.returncode == 0 and "The archive spans" in empty.stdout
     bad = hearth("recap", "--member", "x", "--db", db, "--since", "last tuesday")
     assert bad.returncode == 2 and "ISO 8601" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_bare_hearth_without_token_runs_the_demo(tmp_path):
+    out = hearth(cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("No DISCORD_TOKEN set: running the offline demo")
+    assert "· digest" in out.stdout and out.stdout.count("# Your recap") == 2
+    assert not list(tmp_path.iterdir())  # the demo database was temporary
