@@ -99,7 +99,9 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
         for path in args.files:
             bar = _Progress(path)
             try:
-                result = await import_file(store, path, progress=bar.update)
+                result = await import_file(
+                    store, path, progress=bar.update, on_bytes=bar.bytes_read
+                )
             except ExportFormatError as exc:
                 bar.done()
                 print(f"hearth: {exc}", file=sys.stderr)
@@ -140,10 +142,15 @@ class _Progress:
         self.label = label
         self.enabled = sys.stderr.isatty()
         self.shown = False
+        self.percent = ""
+
+    def bytes_read(self, done: int, total: int) -> None:
+        if total:
+            self.percent = f" ({100 * done // total}%)"
 
     def update(self, count: int) -> None:
         if self.enabled and count % 250 == 0:
-            sys.stderr.write(f"\r{self.label}: {count:,} messages read")
+            sys.stderr.write(f"\r{self.label}: {count:,} messages read{self.percent}")
             sys.stderr.flush()
             self.shown = True
 
