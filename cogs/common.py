@@ -111,7 +111,20 @@ def notice_embed(title: str, lines: Sequence[str]) -> discord.Embed:
     return discord.Embed(title=title, description=text or None, color=EMBED_COLOR)
 
 
-class AdminCog(commands.Cog):
+class HearthCog(commands.Cog):
+    """Base of Hearth's command cogs: the bot at hand, every failure one ephemeral line."""
+
+    def __init__(self, bot: HearthBot) -> None:
+        self.bot = bot
+
+    async def cog_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """Every failure becomes one ephemeral line."""
+        await handle_error(interaction, error)
+
+
+class AdminCog(HearthCog):
     """Base for cogs whose every command needs Manage Server.
 
     Discord hides such commands through ``default_permissions``, but server admins can
@@ -124,9 +137,3 @@ class AdminCog(commands.Cog):
         if not is_manager(interaction):
             raise NotManagerError("Manage Server is required")
         return True
-
-    async def cog_app_command_error(
-        self, interaction: discord.Interaction, error: app_commands.AppCommandError
-    ) -> None:
-        """Every failure becomes one ephemeral line."""
-        await handle_error(interaction, error)

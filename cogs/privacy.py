@@ -14,10 +14,9 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.privacy import ForgetReport, PrivacyService, PrivacyStatus
-from cogs.common import NO_PINGS, handle_error, notice_embed, say
+from cogs.common import NO_PINGS, HearthCog, notice_embed, say
 
 if TYPE_CHECKING:
     from bot.client import HearthBot
@@ -167,7 +166,7 @@ class ForgetView(discord.ui.View):
         await say(interaction, "Something went wrong; nothing more was deleted. It was logged.")
 
 
-class Privacy(commands.Cog):
+class Privacy(HearthCog):
     """What Hearth stores about you, and your controls over it."""
 
     privacy = app_commands.Group(
@@ -175,14 +174,8 @@ class Privacy(commands.Cog):
     )
 
     def __init__(self, bot: HearthBot) -> None:
-        self.bot = bot
+        super().__init__(bot)
         self.service: PrivacyService = bot.privacy
-
-    async def cog_app_command_error(
-        self, interaction: discord.Interaction, error: app_commands.AppCommandError
-    ) -> None:
-        """Every failure becomes one ephemeral line."""
-        await handle_error(interaction, error)
 
     @privacy.command(name="status")
     async def privacy_status(self, interaction: discord.Interaction) -> None:

@@ -16,7 +16,7 @@ from cogs.admin.hearth import MANAGE_GUILD
 from cogs.common import NO_PINGS, AdminCog, UserFacingError, recaps_of, say, send_embed_messages
 
 if TYPE_CHECKING:
-    from bot.client import HearthBot
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +32,6 @@ class DigestAdmin(AdminCog):
         guild_only=True,
         default_permissions=MANAGE_GUILD,
     )
-
-    def __init__(self, bot: HearthBot) -> None:
-        self.bot = bot
 
     async def _target(self, interaction: discord.Interaction) -> Postable:
         """The configured digest channel, or the current channel if none is set."""

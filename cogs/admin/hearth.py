@@ -64,7 +64,7 @@ class HearthAdmin(AdminCog):
     )
 
     def __init__(self, bot: HearthBot) -> None:
-        self.bot = bot
+        super().__init__(bot)
         self.config = GuildConfigService(bot.store, on_change=self._settings_changed)
 
     async def _settings_changed(self, guild_id: int) -> None:

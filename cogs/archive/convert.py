@@ -94,25 +94,6 @@ def member_record(member: discord.Member) -> MemberRecord:
     )
 
 
-def author_record(message: discord.Message) -> MemberRecord | None:
-    """The author of a guild message as a member record (role facts only when known)."""
-    if message.guild is None:
-        return None
-    author = message.author
-    roles = None
-    if isinstance(author, discord.Member):
-        roles = tuple(r.id for r in author.roles if not r.is_default())
-    return MemberRecord(
-        guild_id=message.guild.id,
-        user_id=author.id,
-        name=author.name,
-        display_name=author.display_name,
-        is_bot=author.bot,
-        joined_at=getattr(author, "joined_at", None),
-        role_ids=roles,
-    )
-
-
 def mentions(message: discord.Message) -> tuple[Mention, ...]:
     """Users, roles and @everyone/@here mentioned by a message."""
     found: list[Mention] = [Mention("user", uid) for uid in sorted(set(message.raw_mentions))]

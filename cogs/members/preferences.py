@@ -7,14 +7,13 @@ from typing import TYPE_CHECKING, Literal
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.models import MemberRecord
-from cogs.common import UserFacingError, handle_error, say
+from cogs.common import HearthCog, UserFacingError, say
 from cogs.members.render import interests_text, normalize_topic, topic_problem
 
 if TYPE_CHECKING:
-    from bot.client import HearthBot
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +22,7 @@ MAX_TOPICS = 20
 TOPIC_LENGTH = 50
 
 
-class Preferences(commands.Cog):
+class Preferences(HearthCog):
     """DM recaps and declared interests."""
 
     dm = app_commands.Group(
@@ -34,15 +33,6 @@ class Preferences(commands.Cog):
         description="Topics you care about; recaps rank them higher",
         guild_only=True,
     )
-
-    def __init__(self, bot: HearthBot) -> None:
-        self.bot = bot
-
-    async def cog_app_command_error(
-        self, interaction: discord.Interaction, error: app_commands.AppCommandError
-    ) -> None:
-        """Every failure becomes one ephemeral line."""
-        await handle_error(interaction, error)
 
     # -- /dm --------------------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.recap import render_embeds
 from bot.schedule import ScheduleError, zone
@@ -17,8 +16,8 @@ from bot.timeutil import utcnow
 from bot.window import MAX_DAYS, WindowError, recap_window
 from cogs.common import (
     NO_PINGS,
+    HearthCog,
     UserFacingError,
-    handle_error,
     notice_embed,
     recaps_of,
     say,
@@ -27,7 +26,7 @@ from cogs.common import (
 from cogs.members.render import DM_CLOSED_NOTICE, about_lines
 
 if TYPE_CHECKING:
-    from bot.client import HearthBot
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -55,17 +54,8 @@ def can_read(
     return True
 
 
-class Recaps(commands.Cog):
+class Recaps(HearthCog):
     """Personal recaps, channel summaries and what Hearth is."""
-
-    def __init__(self, bot: HearthBot) -> None:
-        self.bot = bot
-
-    async def cog_app_command_error(
-        self, interaction: discord.Interaction, error: app_commands.AppCommandError
-    ) -> None:
-        """Every failure becomes one ephemeral line."""
-        await handle_error(interaction, error)
 
     async def _window(
         self, guild_id: int, days: int | None, since: str | None

@@ -15,7 +15,6 @@ from discord import app_commands
 if TYPE_CHECKING:
     from tests.discord_double.fixtures import SeededDouble
 
-pytest_plugins = ["tests.discord_double.fixtures"]
 pytestmark = pytest.mark.e2e
 
 
