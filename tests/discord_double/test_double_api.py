@@ -20,7 +20,6 @@ from tests.discord_double.connection import zstd_available
 if TYPE_CHECKING:
     from tests.discord_double.fixtures import SeededDouble
 
-pytest_plugins = ["tests.discord_double.fixtures"]
 
 
 class _Client(discord.Client):
