@@ -94,13 +94,16 @@ class HearthBot(commands.Bot):
         self.store = await Store.open(self.settings.db_path)
         self.writer = ArchiveWriter(self.store)
         self.writer.start()
+        extractive = ExtractiveSummarizer()
         self.summarizer = build_summarizer(
             self.settings,
-            ExtractiveSummarizer(),
+            extractive,
             usage=StoreUsageSink(self.store),
             weekly_tokens=self.settings.weekly_tokens,
         )
-        self.recaps = RecapService(self.store, self.summarizer)
+        # A guild's /hearth setup may pick the extractive backend to keep its text from a model.
+        backends = {extractive.name: extractive, self.summarizer.name: self.summarizer}
+        self.recaps = RecapService(self.store, self.summarizer, backends=backends)
         self.delivery = DeliveryService(
             self.store,
             RecapContent(self.recaps),

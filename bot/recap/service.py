@@ -16,7 +16,7 @@ import hashlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,11 +118,23 @@ class RecapService:
     """Digests and member recaps over the store, with a shared summary cache."""
 
     def __init__(
-        self, store: Store, summarizer: Summarizer, *, options: RecapOptions | None = None
+        self,
+        store: Store,
+        summarizer: Summarizer,
+        *,
+        options: RecapOptions | None = None,
+        backends: Mapping[str, Summarizer] | None = None,
     ) -> None:
         self.store = store
         self.summarizer = summarizer
         self.options = options or RecapOptions()
+        # A guild may pick a backend by name (e.g. "extractive" to keep its messages away from
+        # a model); a name the process has not configured falls back to the default.
+        self.backends = dict(backends or {})
+
+    def summarizer_for(self, choice: str | None) -> Summarizer:
+        """The backend a guild's setting selects, else the process default."""
+        return self.backends.get(choice or "", self.summarizer)
 
     async def digest(
         self,
@@ -195,7 +207,9 @@ class RecapService:
             for r in plan.items:
                 seg = loaded.index.convs[r.conv].segment
                 shown[seg.key] = seg
-        summaries = await self._summaries(list(shown.values()), loaded.language)
+        summaries = await self._summaries(
+            list(shown.values()), loaded.language, self.summarizer_for(settings.summarizer)
+        )
         per_channel = Counter(info.channel_id for info in loaded.index.convs)
         recaps = {
             member_id: compose_recap(
@@ -284,10 +298,10 @@ class RecapService:
         return _Loaded(facts, segments, index, names, language)
 
     async def _summaries(
-        self, segments: Sequence[Segment], language: str | None
+        self, segments: Sequence[Segment], language: str | None, summarizer: Summarizer
     ) -> dict[str, Summary]:
         """Summaries of ``segments`` by conversation key: cached, else computed once."""
-        backend, model = self.summarizer.name, self.summarizer.model
+        backend, model = summarizer.name, summarizer.model
         keys = {s.key: cache_key(s.conversation, backend, model, language or "") for s in segments}
         cached = await self.store.recap.summaries(list(keys.values()))
         result: dict[str, Summary] = {}
@@ -306,7 +320,7 @@ class RecapService:
         async def one(seg: Segment) -> tuple[Segment, Summary, bool]:
             async with gate:
                 try:
-                    made = await self.summarizer.summarize(seg.conversation, language=language)
+                    made = await summarizer.summarize(seg.conversation, language=language)
                 except Exception as exc:  # any backend failure: show the opening, don't cache
                     log.warning("summarizer %s failed on %s: %r", backend, seg.key, exc)
                     return seg, fallback_summary(seg.conversation, "summary unavailable"), False

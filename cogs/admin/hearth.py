@@ -40,9 +40,9 @@ def storage_bytes(path: str) -> int:
     return total
 
 
-def backend_health(bot: HearthBot) -> tuple[str, str]:
-    """(configured backend, a one-line health note)."""
-    summarizer = bot.summarizer
+def backend_health(bot: HearthBot, choice: str | None = None) -> tuple[str, str]:
+    """(the backend this server's setting selects, a one-line health note)."""
+    summarizer = bot.recaps.summarizer_for(choice)
     name = f"{summarizer.name} ({summarizer.model})" if summarizer.model else summarizer.name
     breaker = getattr(summarizer, "breaker", None)
     if breaker is not None and breaker.is_open:
@@ -197,14 +197,16 @@ class HearthAdmin(AdminCog):
         settings = await store.guilds.settings(interaction.guild_id)
         stats = await store.stats.archive(interaction.guild_id)
         last = None
-        deliveries = getattr(store, "deliveries", None)
-        if settings.digest_channel_id is not None and deliveries is not None:
-            last = await deliveries.latest(
+        if settings.digest_channel_id is not None:
+            last = await store.deliveries.latest(
                 interaction.guild_id, f"channel:{settings.digest_channel_id}", ("sent", "empty")
             )
-        backend, health = backend_health(self.bot)
+        backend, health = backend_health(self.bot, settings.summarizer)
         if settings.summarizer and not backend.startswith(settings.summarizer):
-            health += f"; this server's setting is {settings.summarizer}"
+            health += (
+                f"; this server asked for {settings.summarizer}, which this bot is not "
+                "configured for (HEARTH_SUMMARIZER)"
+            )
         facts = StatusFacts(
             storage_bytes=storage_bytes(store.path),
             messages=stats.messages,

@@ -256,3 +256,18 @@ async def test_interests_and_forget_user(store: Store):
     assert await store.recap.interests(GID) == {}
     async with store.conn.execute("SELECT payload FROM summary_cache") as cur:
         assert all('"author_id":1,' not in row[0] for row in await cur.fetchall())
+
+
+async def test_a_guild_can_choose_the_offline_backend(store: Store):
+    await seed(store)
+    model, offline = FakeSummarizer(), FakeSummarizer()
+    model.name, offline.name = "openai", "extractive"
+    service = RecapService(store, model, backends={"extractive": offline, "openai": model})
+    async with store.transaction():
+        await store.guilds.update_settings(GID, summarizer="extractive")
+    await service.run(GID, SINCE, UNTIL, member_ids=[1, 2], digest=True)
+    assert model.calls == [] and offline.calls  # this guild's text never reached the model
+    async with store.transaction():
+        await store.guilds.update_settings(GID, summarizer="unconfigured-backend")
+    await service.recaps(GID, [1], SINCE, UNTIL)
+    assert model.calls  # an unknown choice falls back to the process default
