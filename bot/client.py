@@ -106,7 +106,7 @@ class HearthBot(commands.Bot):
         self.recaps = RecapService(self.store, self.summarizer, backends=backends)
         self.delivery = DeliveryService(
             self.store,
-            RecapContent(self.recaps),
+            RecapContent(self.recaps, post_empty=self.settings.post_empty_digests),
             DiscordPublisher(self),
             clock=self.clock,
             dm_interval=self.dm_interval,

@@ -123,7 +123,6 @@ class DeliveryService:
         dm_interval: float = 0.25,
         retries: int = 3,
         retry_base: float = 1.0,
-        post_empty: bool = False,
     ) -> None:
         self.store = store
         self.content = content
@@ -134,7 +133,6 @@ class DeliveryService:
         self.dm_interval = dm_interval
         self.retries = retries
         self.retry_base = retry_base
-        self.post_empty = post_empty
         self._locks: dict[int, asyncio.Lock] = {}
 
     async def run_due(self, guild_id: int, cadence: str = "weekly") -> RunReport:
@@ -254,7 +252,7 @@ class DeliveryService:
                 now=self.clock(),
             )
         messages = await build()  # type: ignore[misc]
-        if not messages and not self.post_empty:
+        if not messages:  # nothing happened (the content decides whether quiet weeks post)
             await self._finish(guild_id, slot, target, "empty")
             report.empty.append(target)
             return False

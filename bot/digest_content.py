@@ -12,8 +12,9 @@ from bot.recap import RecapService, render_embeds
 class RecapContent:
     """Digests and DM recaps from :class:`RecapService`; nothing when nothing happened."""
 
-    def __init__(self, recaps: RecapService) -> None:
+    def __init__(self, recaps: RecapService, *, post_empty: bool = False) -> None:
         self.recaps = recaps
+        self.post_empty = post_empty
 
     async def digest(
         self,
@@ -26,7 +27,8 @@ class RecapContent:
     ) -> Embeds:
         """The circle digest for the readers of ``channel_id``."""
         digest = await self.recaps.digest(guild_id, since, until, channel_id=channel_id)
-        if not digest.items and not digest.joined and not digest.new_threads:
+        quiet = not digest.items and not digest.joined and not digest.new_threads
+        if quiet and not self.post_empty:
             return []
         if late:
             note = "Hearth was offline at the scheduled time, so this digest comes late."

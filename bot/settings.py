@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     )
     backfill_days: int = Field(default=14, validation_alias="HEARTH_BACKFILL_DAYS", ge=0)
     weekly_tokens: int | None = Field(default=None, validation_alias="HEARTH_WEEKLY_TOKENS", gt=0)
+    post_empty_digests: bool = Field(default=False, validation_alias="HEARTH_POST_EMPTY_DIGESTS")
     discord_api_base: str = Field(default=DEFAULT_API_BASE, validation_alias="DISCORD_API_BASE")
     discord_gateway_url: str = Field(
         default=DEFAULT_GATEWAY_URL, validation_alias="DISCORD_GATEWAY_URL"

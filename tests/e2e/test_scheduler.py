@@ -91,7 +91,10 @@ async def test_one_digest_and_one_dm_each_even_across_restarts(discord_double, t
         assert request.json["allowed_mentions"]["parse"] == []
 
 
-async def test_crash_mid_run_then_restart_delivers_each_once(discord_double, tmp_path):
+@pytest.mark.parametrize("killed_after", [0, 1, 3])
+async def test_crash_mid_run_then_restart_delivers_each_once(
+    discord_double, tmp_path, killed_after
+):
     seed = discord_double.seed
     clock = Clock(dt.datetime.now(dt.UTC))
     opted = [seed.member(n) for n in ("alice", "bob", "carol", "dave", "erin")]
@@ -102,14 +105,14 @@ async def test_crash_mid_run_then_restart_delivers_each_once(discord_double, tmp
         await settle(bot)
         clock.now = slot + dt.timedelta(minutes=1)
         run = asyncio.create_task(bot.scheduler.run_now(seed.guild_id))
-        for _ in range(500):
-            if discord_double.dm_messages(opted[1]):
+        for _ in range(500):  # kill it once `killed_after` DMs have gone out
+            if sum(len(discord_double.dm_messages(u)) for u in opted) > killed_after:
                 break
             await asyncio.sleep(0.01)
         run.cancel()  # the process dies mid-run: some DMs sent, others not
         await asyncio.gather(run, return_exceptions=True)
     sent_before = sum(len(discord_double.dm_messages(u)) for u in opted)
-    assert 0 < sent_before < len(opted)
+    assert killed_after < sent_before < len(opted)
     # Back up 3 hours late: the catch-up runs at start, within the 24 h grace.
     clock.now = slot + dt.timedelta(hours=3)
     async with running_bot(discord_double, db, clock=clock, dm_interval=0) as bot:
