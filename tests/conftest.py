@@ -32,3 +32,6 @@ def real_export() -> Path:
     if not REAL_EXPORT.exists():
         pytest.skip("../shared/data is not present")
     return REAL_EXPORT
+
+
+from tests.discord_double.fixtures import discord_double  # noqa: E402, F401 - a fixture

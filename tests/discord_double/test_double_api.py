@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from tests.discord_double.fixtures import SeededDouble
 
 
-
 class _Client(discord.Client):
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         """No 5 s sleep before re-IDENTIFY."""
