@@ -230,10 +230,12 @@ async def _apply(store: Store, ops: list[_Op]) -> None:
     async def drain() -> None:
         if run:
             await store.messages.insert_many(run)
-            for author_guild in {(m.guild_id, m.author_id): m for m in run}.values():
-                await store.members.touch(
-                    author_guild.guild_id, author_guild.author_id, author_guild.created_at
-                )
+            latest: dict[tuple[int, int], dt.datetime] = {}
+            for m in run:
+                key = (m.guild_id, m.author_id)
+                if key not in latest or m.created_at > latest[key]:
+                    latest[key] = m.created_at
+            await store.members.touch_many((g, u, at) for (g, u), at in latest.items())
             run.clear()
         for channel_id, last_id in advance.items():
             await store.cursors.advance(channel_id, last_id)

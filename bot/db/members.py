@@ -101,10 +101,14 @@ class MemberRepository:
 
     async def touch(self, guild_id: int, user_id: int, at: dt.datetime) -> None:
         """The member was active at ``at`` (only moves forward)."""
-        await self.conn.execute(
+        await self.touch_many([(guild_id, user_id, at)])
+
+    async def touch_many(self, seen: Iterable[tuple[int, int, dt.datetime]]) -> None:
+        """Many (guild id, user id, active at) in one statement (only moves forward)."""
+        await self.conn.executemany(
             "UPDATE members SET last_seen_at = MAX(COALESCE(last_seen_at, 0), ?) "
             "WHERE guild_id = ? AND user_id = ?",
-            (ms(at), guild_id, user_id),
+            [(ms(at), guild_id, user_id) for guild_id, user_id, at in seen],
         )
 
     async def set_logging_paused(self, guild_id: int, user_id: int, paused: bool) -> None:

@@ -2,13 +2,18 @@
 
 Every write path (gateway, backfill, import) goes through :meth:`MessageRepository.insert_many`,
 so the privacy rules live in one place: nothing is stored for a member who paused logging or
-for a channel (or a thread of a channel) that admins excluded.
+for a channel (or a thread of a channel) that admins excluded or that was deleted.
+
+The rules are checked once per batch for the distinct authors and channels in it (two indexed
+lookups inside the caller's transaction), not once per row: a batch of 500 messages from 30
+authors in 5 channels costs 35 lookups instead of 1,500 (``bench/ingest.py``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator, Iterable, Sequence
+from typing import Any
 
 import aiosqlite
 
@@ -20,17 +25,20 @@ _CHUNK = 500
 _INSERT = (
     "INSERT INTO messages (id, guild_id, channel_id, author_id, created_at, edited_at, content, "
     "reply_to_id, kind, started_thread_id, attachments, pinned) "
-    "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 "
-    "WHERE NOT EXISTS (SELECT 1 FROM members WHERE guild_id = ?2 AND user_id = ?4 "
-    "AND logging_paused = 1) "
-    "AND NOT EXISTS (SELECT 1 FROM channels c WHERE (c.excluded = 1 OR c.deleted = 1) "
-    "AND (c.id = ?3 OR "
-    "c.id = (SELECT parent_id FROM channels WHERE id = ?3))) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
     # A newer edit of a message we have (a re-import, a late event) replaces its content.
     "ON CONFLICT(id) DO UPDATE SET content = excluded.content, edited_at = excluded.edited_at, "
     "started_thread_id = COALESCE(excluded.started_thread_id, messages.started_thread_id) "
     "WHERE messages.deleted = 0 AND excluded.edited_at IS NOT NULL "
     "AND (messages.edited_at IS NULL OR excluded.edited_at > messages.edited_at)"
+)
+# Privacy: (guild, author) pairs with logging paused, among the given authors ...
+_PAUSED = "SELECT guild_id, user_id FROM members WHERE logging_paused = 1 AND user_id IN ({})"
+# ... and channels not to log among the given ones: excluded or deleted, or in (a thread of)
+# an excluded or deleted channel.
+_CLOSED = (
+    "SELECT c.id FROM channels c LEFT JOIN channels p ON p.id = c.parent_id WHERE c.id IN ({}) "
+    "AND (c.excluded = 1 OR c.deleted = 1 OR p.excluded = 1 OR p.deleted = 1)"
 )
 _MENTION = (
     "INSERT OR IGNORE INTO mentions (message_id, target_type, target_id) SELECT ?1, ?2, ?3 "
@@ -104,6 +112,17 @@ class MessageRepository:
             total += row[0] if row else 0
         return total
 
+    async def _found(self, query: str, keys: Iterable[int]) -> set[Any]:
+        """Rows of ``query`` (one IN list) over ``keys``, chunked; single columns unwrapped."""
+        found: set[Any] = set()
+        unique = list(keys)
+        for start in range(0, len(unique), _CHUNK):
+            chunk = unique[start : start + _CHUNK]
+            async with self.conn.execute(query.format(placeholders(len(chunk))), chunk) as cur:
+                async for row in cur:
+                    found.add(row[0] if len(row) == 1 else tuple(row))
+        return found
+
     async def insert_many(self, messages: Sequence[MessageRecord]) -> int:
         """Store messages with their mentions; returns how many were new.
 
@@ -111,20 +130,32 @@ class MessageRepository:
         """
         if not messages:
             return 0
-        ids = [m.id for m in messages]
-        before = await self._count_existing(ids)
-        await self.conn.executemany(_INSERT, [_row(m) for m in messages])
-        # An edit that replaced stored content (a re-import) brings its own mentions.
-        await self.conn.executemany(
-            "DELETE FROM mentions WHERE message_id = ?1 AND EXISTS (SELECT 1 FROM messages "
-            "WHERE id = ?1 AND deleted = 0 AND edited_at = ?2)",
-            [(m.id, ms(m.edited_at)) for m in messages if m.edited_at is not None],
-        )
-        await self.conn.executemany(
-            _MENTION,
-            [(m.id, x.target_type, x.target_id) for m in messages for x in m.mentions],
-        )
-        return await self._count_existing(ids) - before
+        paused = await self._found(_PAUSED, {m.author_id for m in messages})
+        closed = await self._found(_CLOSED, {m.channel_id for m in messages})
+        kept = [
+            m
+            for m in messages
+            if m.channel_id not in closed and (m.guild_id, m.author_id) not in paused
+        ]
+        edits = [(m.id, ms(m.edited_at)) for m in kept if m.edited_at is not None]
+        # Without edits a row changes only when it is new (the upsert updates nothing), so the
+        # statement's change count is the answer; with edits, count the rows before and after.
+        ids = [m.id for m in kept]
+        before = await self._count_existing(ids) if edits else 0
+        cur = await self.conn.executemany(_INSERT, [_row(m) for m in kept])
+        new = cur.rowcount
+        if edits:
+            # An edit that replaced stored content (a re-import) brings its own mentions.
+            await self.conn.executemany(
+                "DELETE FROM mentions WHERE message_id = ?1 AND EXISTS (SELECT 1 FROM messages "
+                "WHERE id = ?1 AND deleted = 0 AND edited_at = ?2)",
+                edits,
+            )
+            new = await self._count_existing(ids) - before
+        mentions = [(m.id, x.target_type, x.target_id) for m in kept for x in m.mentions]
+        if mentions:
+            await self.conn.executemany(_MENTION, mentions)
+        return new
 
     async def edit(
         self,

@@ -37,7 +37,9 @@ import aiosqlite
 from bot.db._util import when
 
 _MINE = "SELECT id FROM messages WHERE guild_id = ?1 AND author_id = ?2"
-_IN_GUILD = "SELECT id FROM messages WHERE guild_id = ?1"
+# Driven from the member's own rows (reactions_user / mentions_target), each checked against
+# its message by primary key: ``message_id IN (every id of the guild)`` read the whole guild.
+_ON_GUILD = "EXISTS (SELECT 1 FROM messages m WHERE m.id = {}.message_id AND m.guild_id = ?1)"
 _THREADS = "SELECT id FROM channels WHERE guild_id = ?1"
 
 # (name, query) pairs of COUNT(*) over ?1 = guild id, ?2 = user id (a numbered parameter
@@ -46,12 +48,12 @@ _COUNTS: tuple[tuple[str, str], ...] = (
     ("messages", "SELECT COUNT(*) FROM messages WHERE guild_id = ?1 AND author_id = ?2"),
     (
         "reactions",
-        f"SELECT COUNT(*) FROM reactions WHERE user_id = ?2 AND message_id IN ({_IN_GUILD})",
+        "SELECT COUNT(*) FROM reactions WHERE user_id = ?2 AND " + _ON_GUILD.format("reactions"),
     ),
     (
         "mentions",
-        "SELECT COUNT(*) FROM mentions WHERE target_type = 'user' AND target_id = ?2 "
-        f"AND message_id IN ({_IN_GUILD})",
+        "SELECT COUNT(*) FROM mentions WHERE target_type = 'user' AND target_id = ?2 AND "
+        + _ON_GUILD.format("mentions"),
     ),
     (
         "thread_members",
@@ -213,8 +215,8 @@ class PrivacyRepository:
     async def forget_mentions(self, guild_id: int, user_id: int) -> dict[str, int]:
         """Mentions of them in other people's messages (the messages stay)."""
         cur = await self.conn.execute(
-            "DELETE FROM mentions WHERE target_type = 'user' AND target_id = ?2 "
-            f"AND message_id IN ({_IN_GUILD})",
+            "DELETE FROM mentions WHERE target_type = 'user' AND target_id = ?2 AND "
+            + _ON_GUILD.format("mentions"),
             (guild_id, user_id),
         )
         return {"mentions": cur.rowcount}
@@ -222,7 +224,7 @@ class PrivacyRepository:
     async def forget_reactions(self, guild_id: int, user_id: int) -> dict[str, int]:
         """Reactions they added to other people's messages."""
         cur = await self.conn.execute(
-            f"DELETE FROM reactions WHERE user_id = ?2 AND message_id IN ({_IN_GUILD})",
+            "DELETE FROM reactions WHERE user_id = ?2 AND " + _ON_GUILD.format("reactions"),
             (guild_id, user_id),
         )
         return {"reactions": cur.rowcount}
