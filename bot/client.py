@@ -19,7 +19,13 @@ from bot import retention
 from bot.archive import ArchiveWriter
 from bot.db import Store
 from bot.db.llm import StoreUsageSink
-from bot.delivery import DeliveryService, DMClosedError, Embeds, TransientDeliveryError
+from bot.delivery import (
+    DeliveryError,
+    DeliveryService,
+    DMClosedError,
+    Embeds,
+    TransientDeliveryError,
+)
 from bot.digest_content import RecapContent
 from bot.llm import build_summarizer
 from bot.privacy import PrivacyService
@@ -28,7 +34,7 @@ from bot.recap.extractive import ExtractiveSummarizer
 from bot.recap.types import Summarizer
 from bot.scheduler import HearthScheduler
 from bot.settings import Settings, SettingsError
-from bot.timeutil import utcnow
+from bot.timeutil import snowflake_at, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +124,7 @@ class HearthBot(commands.Bot):
             clock=self.clock,
             daily_jobs=[("retention purge", self._purge)],
         )
-        await self.scheduler.start(())
+        self.scheduler.start()
         for name in self.extension_names:
             await self.load_extension(name)
         await self.sync_commands()
@@ -135,13 +141,6 @@ class HearthBot(commands.Bot):
         log.info("synced %d application commands", len(synced))
         return True
 
-    async def on_ready(self) -> None:
-        """Log who we are (the token never is)."""
-        user = self.user
-        log.info(
-            "connected as %s (%s) in %d guilds", user, user.id if user else "?", len(self.guilds)
-        )
-
     async def _purge(self, guild_id: int) -> int:
         return await retention.purge(self.store, guild_id, self.clock())
 
@@ -154,7 +153,22 @@ class HearthBot(commands.Bot):
 
     async def _run_all_now(self) -> None:
         for guild in self.guilds:
-            await self.scheduler.run_now(guild.id)
+            try:
+                await self.scheduler.run_now(guild.id)
+            except Exception:  # one guild's trouble must not stop the others' catch-up
+                log.exception("catch-up for guild %s failed", guild.id)
+
+    async def on_ready(self) -> None:
+        """Log who we are (the token never is) and arm every guild's schedule."""
+        user = self.user
+        ident = user.id if user else "?"
+        log.info("connected as %s (%s) in %d guilds", user, ident, len(self.guilds))
+        for guild in self.guilds:
+            await self.scheduler.arm(guild.id)
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Removed from a guild: no more deliveries there."""
+        self.scheduler.disarm(guild.id)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         """A new guild gets its schedule."""
@@ -218,8 +232,6 @@ async def start_bot(settings: Settings, token: str, stop: asyncio.Event) -> None
 class DiscordPublisher:
     """Posts rendered embeds through discord.py; the delivery ledger decides what and when."""
 
-    MARKER_SCAN = 50  # recent messages searched for a delivery that may have been sent
-
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
 
@@ -237,8 +249,14 @@ class DiscordPublisher:
             except discord.Forbidden as exc:
                 if exc.code == 50007:
                     raise DMClosedError from None
-                raise TransientDeliveryError(f"forbidden ({exc.code})") from None
-            except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+                raise DeliveryError(f"forbidden ({exc.code})") from None
+            except discord.HTTPException as exc:
+                if exc.status == 429 or exc.status >= 500:
+                    raise TransientDeliveryError(f"HTTP {exc.status}") from None
+                raise DeliveryError(
+                    f"HTTP {exc.status} ({exc.code})"
+                ) from None  # resending won't help
+            except (aiohttp.ClientError, TimeoutError) as exc:
                 raise TransientDeliveryError(type(exc).__name__) from None
             ids.append(sent.id)
         return tuple(ids)
@@ -271,15 +289,20 @@ class DiscordPublisher:
         """DM a recap to a member."""
         return await self._send(await self._dm_channel(user_id), messages, nonce)
 
-    async def find_marker(self, target: str, marker: str) -> tuple[int, ...]:
-        """Recent messages of ours at ``target`` whose first embed footer carries ``marker``."""
+    async def find_marker(self, target: str, marker: str, *, since: dt.datetime) -> tuple[int, ...]:
+        """Messages of ours at ``target`` since ``since`` whose embed footer carries ``marker``.
+
+        Bounded by time, not by count: a busy channel may have moved on by hundreds of
+        messages before a crashed delivery is reconciled.
+        """
         kind, _, raw_id = target.partition(":")
         where = await (
             self._dm_channel(int(raw_id)) if kind == "dm" else self._channel(int(raw_id))
         )
         found = []
         try:
-            async for message in where.history(limit=self.MARKER_SCAN):
+            after = discord.Object(id=snowflake_at(since - dt.timedelta(minutes=1)))
+            async for message in where.history(after=after, limit=None):
                 if message.author.id != getattr(self.bot.user, "id", None):
                     continue
                 if any(marker in (e.footer.text or "") for e in message.embeds):

@@ -28,6 +28,10 @@ Embeds = list[list[dict[str, object]]]  # messages, each a list of embed dicts
 FINAL = frozenset({"sent", "empty", "dm_closed"})
 
 
+class DeliveryError(Exception):
+    """A failure that retrying the same payload cannot fix (e.g. Discord refused it: 400)."""
+
+
 class DMClosedError(Exception):
     """The member does not accept DMs from the bot (Discord error 50007)."""
 
@@ -47,8 +51,8 @@ class Publisher(Protocol):
         """DM a member; raises :class:`DMClosedError` when they do not accept DMs."""
         ...
 
-    async def find_marker(self, target: str, marker: str) -> tuple[int, ...]:
-        """Ids of recent bot messages at ``target`` carrying ``marker`` (crash recovery)."""
+    async def find_marker(self, target: str, marker: str, *, since: dt.datetime) -> tuple[int, ...]:
+        """Ids of bot messages at ``target`` posted after ``since`` carrying ``marker``."""
         ...
 
 
@@ -104,8 +108,29 @@ def stamp(messages: Embeds, mark: str) -> Embeds:
     first = dict(messages[0][0])
     footer = first.get("footer")
     text = footer.get("text", "") if isinstance(footer, dict) else ""
-    first["footer"] = {"text": f"{text} · {mark}".strip(" ·")[:2048]}
+    stamped = f"{mark} · {text}".strip(" ·")[:2048]  # the marker first: never cut off
+    # The renderer packs messages up to Discord's 6,000 characters; make room for the marker.
+    excess = _size(messages[0]) - len(str(text)) + len(stamped) - MESSAGE_LIMIT
+    description = str(first.get("description") or "")
+    if excess > 0 and description:
+        first["description"] = description[: max(0, len(description) - excess - 1)] + "…"
+    first["footer"] = {"text": stamped}
     return [[first, *messages[0][1:]], *messages[1:]]
+
+
+MESSAGE_LIMIT = 6000
+
+
+def _size(embeds: list[dict[str, object]]) -> int:
+    """Characters Discord counts towards a message's 6,000 (title, description, fields, footer)."""
+    total = 0
+    for e in embeds:
+        total += len(str(e.get("title") or "")) + len(str(e.get("description") or ""))
+        footer = e.get("footer")
+        total += len(str(footer.get("text") or "")) if isinstance(footer, dict) else 0
+        for f in e.get("fields") or ():  # type: ignore[attr-defined]
+            total += len(str(f.get("name") or "")) + len(str(f.get("value") or ""))
+    return total
 
 
 class DeliveryService:
@@ -228,14 +253,35 @@ class DeliveryService:
         send: Callable[..., object],
         report: RunReport,
     ) -> bool:
-        """One target, exactly once. Returns True when something was sent now."""
+        """One target, exactly once. Returns True when something was sent now.
+
+        Any failure of this target is recorded and contained: the next target still runs.
+        """
+        try:
+            return await self._deliver_one(guild_id, slot, target, user_id, build, send, report)
+        except Exception as exc:  # a deleted channel, a database error, a summarizer bug
+            log.exception("delivery %s %s failed", slot.period, target)
+            await self._finish(guild_id, slot, target, "failed", error=type(exc).__name__)
+            report.failed.append(target)
+            return False
+
+    async def _deliver_one(
+        self,
+        guild_id: int,
+        slot: Slot,
+        target: str,
+        user_id: int | None,
+        build: Callable[[], object],
+        send: Callable[..., object],
+        report: RunReport,
+    ) -> bool:
         existing = await self.store.deliveries.get(guild_id, slot.period, target)
         if existing is not None and existing.status in FINAL:
             report.skipped.append(target)
             return False
         mark = marker(slot.period)
-        if existing is not None and existing.status == "sending":
-            found = await self.publisher.find_marker(target, mark)
+        if existing is not None:  # 'sending' (died mid-send) or 'failed' (maybe half-sent)
+            found = await self.publisher.find_marker(target, mark, since=existing.created_at)
             if found:
                 await self._finish(guild_id, slot, target, "sent", ids=found)
                 report.skipped.append(target)
@@ -264,8 +310,9 @@ class DeliveryService:
                 await self._finish(guild_id, slot, target, "dm_closed", error="DMs closed")
                 report.closed.append(target)
                 return True
-            except TransientDeliveryError as exc:
-                if attempt == self.retries:
+            except (TransientDeliveryError, DeliveryError) as exc:
+                permanent = not isinstance(exc, TransientDeliveryError)
+                if permanent or attempt == self.retries:
                     await self._finish(guild_id, slot, target, "failed", error=str(exc)[:500])
                     report.failed.append(target)
                     log.warning("delivery %s %s failed: %s", slot.period, target, exc)

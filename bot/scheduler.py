@@ -25,6 +25,7 @@ from bot.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 CADENCES = ("weekly", "daily")
+RETRY_ARM = dt.timedelta(hours=1)
 
 
 class HearthScheduler:
@@ -44,39 +45,59 @@ class HearthScheduler:
         self.daily_jobs = tuple(daily_jobs)
         self.scheduler = AsyncIOScheduler(timezone=dt.UTC)
 
-    async def start(self, guild_ids: Iterable[int]) -> None:
-        """Start, catch up on anything due, and arm every guild's next slots."""
+    def start(self) -> None:
+        """Start the scheduler; guilds are armed with :meth:`arm` as they become known."""
         self.scheduler.start()
-        for guild_id in guild_ids:
-            await self.run_now(guild_id)
 
     def shutdown(self) -> None:
-        """Stop without waiting for running jobs (their deliveries are recorded)."""
+        """Stop; a job cut short leaves 'sending' rows that the next run reconciles."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
-    async def run_now(self, guild_id: int) -> list[RunReport]:
-        """Run whatever is due for a guild now, then re-arm its jobs."""
+    async def run_now(self, guild_id: int, cadences: Iterable[str] = CADENCES) -> list[RunReport]:
+        """Run whatever of ``cadences`` is due for a guild now, then re-arm those jobs.
+
+        One cadence's job runs only its own deliveries; the daily housekeeping (retention)
+        rides on the daily run.
+        """
         reports = []
-        for cadence in CADENCES:
+        cadences = tuple(cadences)
+        for cadence in cadences:
             try:
                 reports.append(await self.delivery.run_due(guild_id, cadence))
             except Exception:
                 log.exception("scheduled %s run for guild %s failed", cadence, guild_id)
-        for name, job in self.daily_jobs:
-            try:
-                await job(guild_id)
-            except Exception:
-                log.exception("daily %s for guild %s failed", name, guild_id)
-        await self.arm(guild_id)
+        if "daily" in cadences:
+            for name, job in self.daily_jobs:
+                try:
+                    await job(guild_id)
+                except Exception:
+                    log.exception("daily %s for guild %s failed", name, guild_id)
+        await self.arm(guild_id, cadences)
         return reports
 
-    async def arm(self, guild_id: int) -> dict[str, dt.datetime]:
-        """(Re)schedule a guild's next weekly and daily runs; returns when they are."""
-        settings = await self.store.guilds.settings(guild_id)
+    async def arm(
+        self, guild_id: int, cadences: Iterable[str] = CADENCES
+    ) -> dict[str, dt.datetime]:
+        """(Re)schedule a guild's next runs; returns when they are.
+
+        If the store cannot be read, retry arming in an hour rather than drop the chain.
+        """
+        try:
+            settings = await self.store.guilds.settings(guild_id)
+        except Exception:
+            log.exception("cannot arm guild %s; retrying in an hour", guild_id)
+            self.scheduler.add_job(
+                self.arm,
+                DateTrigger(run_date=self.clock() + RETRY_ARM),
+                args=(guild_id,),
+                id=f"arm:{guild_id}",
+                replace_existing=True,
+            )
+            return {}
         now = self.clock()
         armed: dict[str, dt.datetime] = {}
-        for cadence in CADENCES:
+        for cadence in cadences:
             try:
                 slot = next_slot(settings, now, cadence)
             except ScheduleError as exc:
@@ -86,13 +107,19 @@ class HearthScheduler:
             self.scheduler.add_job(
                 self.run_now,
                 DateTrigger(run_date=slot.at),
-                args=(guild_id,),
+                args=(guild_id, (cadence,)),
                 id=f"{cadence}:{guild_id}",
                 replace_existing=True,
                 misfire_grace_time=int(self.delivery.grace.total_seconds()),
-                coalesce=True,
             )
         return armed
+
+    def disarm(self, guild_id: int) -> None:
+        """The bot left a guild: drop its jobs."""
+        for cadence in CADENCES:
+            job = self.scheduler.get_job(f"{cadence}:{guild_id}")
+            if job is not None:
+                job.remove()
 
     def next_run(self, guild_id: int, cadence: str = "weekly") -> dt.datetime | None:
         """When the guild's next run of ``cadence`` is scheduled, if it is."""

@@ -84,7 +84,10 @@ class DeliveryRepository:
         await self.conn.execute(
             "INSERT INTO deliveries (guild_id, period, target, user_id, status, nonce, late, "
             "created_at, updated_at) VALUES (?, ?, ?, ?, 'sending', ?, ?, ?, ?) "
-            "ON CONFLICT(guild_id, period, target) DO NOTHING",
+            # A retry of a failed delivery is 'sending' again while it runs, so a crash
+            # during it is reconciled like any other.
+            "ON CONFLICT(guild_id, period, target) DO UPDATE SET status = 'sending' "
+            "WHERE deliveries.status = 'failed'",
             (guild_id, period, target, user_id, nonce, int(late), ms(now), ms(now)),
         )
         await self.conn.execute(

@@ -10,7 +10,14 @@ import datetime as dt
 
 import pytest
 
-from bot.delivery import DeliveryService, DMClosedError, TransientDeliveryError, marker
+from bot.delivery import (
+    DeliveryError,
+    DeliveryService,
+    DMClosedError,
+    TransientDeliveryError,
+    marker,
+    stamp,
+)
 from bot.models import GuildRecord, MemberRecord
 
 G, CH = 1, 10
@@ -46,7 +53,7 @@ class FakePublisher:
             raise SystemExit("killed")  # the process dies after Discord accepted the message
         return self._ids(messages)
 
-    async def find_marker(self, target, mark):
+    async def find_marker(self, target, mark, *, since):
         return tuple(
             i for i, (t, footer) in enumerate(self.posts) if t == target and mark in footer
         )
@@ -171,3 +178,56 @@ async def test_missed_week_widens_the_next_window(guild):
     await svc.run_due(G)
     since, until, _ = content.windows[-1]
     assert (since, until) == (MONDAY_9, MONDAY_9 + dt.timedelta(days=14))
+
+
+class ExplodingContent(FakeContent):
+    async def recap(self, guild_id, user_id, since, until):
+        if user_id == 1:
+            raise RuntimeError("summarizer bug")
+        return await super().recap(guild_id, user_id, since, until)
+
+
+async def test_one_broken_target_does_not_stop_the_others(guild):
+    pub = FakePublisher()
+    svc, _ = service(guild, pub, ExplodingContent())
+    report = await svc.run_due(G)
+    assert report.failed == ["dm:1"]
+    assert sorted(t for t, _ in pub.posts) == ["channel:10", "dm:2"]
+    assert {d.target: d.status for d in await guild.deliveries.list(G)}["dm:1"] == "failed"
+
+
+async def test_a_refused_payload_is_not_retried(guild):
+    pub = FakePublisher()
+
+    async def refuse(channel_id, messages, *, nonce):
+        pub.refusals += 1
+        raise DeliveryError("HTTP 400 (50035)")
+
+    pub.refusals = 0
+    pub.post = refuse
+    svc, _ = service(guild, pub)
+    report = await svc.run_due(G)
+    assert report.failed == ["channel:10"] and pub.refusals == 1
+
+
+async def test_a_crash_while_retrying_a_failed_delivery_is_reconciled(guild):
+    pub = FakePublisher()
+    pub.fail_next = 99
+    svc, clock = service(guild, pub)
+    await svc.run_due(G)  # everything failed
+    pub.fail_next = 0
+    pub.crash_after_send = True
+    clock["now"] += dt.timedelta(hours=1)
+    with pytest.raises(SystemExit):
+        await svc.run_due(G)  # the retry of the digest is posted, then the process dies
+    pub.crash_after_send = False
+    await service(guild, pub, now=clock["now"])[0].run_due(G)
+    assert [t for t, _ in pub.posts].count("channel:10") == 1
+
+
+def test_the_marker_fits_in_a_full_message():
+    full = [[{"title": "t" * 256, "description": "d" * 3000}, {"description": "e" * 2744}]]
+    stamped = stamp(full, marker("weekly:2026-11-23"))
+    size = sum(len(e.get("title", "")) + len(e.get("description", "")) for e in stamped[0])
+    size += len(stamped[0][0]["footer"]["text"])
+    assert size <= 6000 and stamped[0][0]["footer"]["text"].startswith("Hearth · weekly:")
