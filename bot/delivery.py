@@ -77,6 +77,12 @@ class Content(Protocol):
         """One member's recap."""
         ...
 
+    async def prepare(
+        self, guild_id: int, user_ids: list[int], since: dt.datetime, until: dt.datetime
+    ) -> None:
+        """Build the recaps of many members at once, before they are asked for one by one."""
+        ...
+
 
 @dataclass(slots=True)
 class RunReport:
@@ -228,6 +234,15 @@ class DeliveryService:
             for m in await self.store.members.list(settings.guild_id, present_only=True)
             if m.dm_opt_in and not m.is_bot and m.dm_cadence == slot.cadence
         ]
+        done = {
+            d.target
+            for d in await self.store.deliveries.list(settings.guild_id, slot.period)
+            if d.status in FINAL
+        }
+        report.skipped += sorted(f"dm:{m.user_id}" for m in members if f"dm:{m.user_id}" in done)
+        members = [m for m in members if f"dm:{m.user_id}" not in done]
+        # Every pending recap from one pass over the week, not one pass per member.
+        await self.content.prepare(settings.guild_id, [m.user_id for m in members], since, until)
         for member in members:
             user_id = member.user_id
 

@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 
 from bot.delivery import Embeds
-from bot.recap import RecapService, render_embeds
+from bot.recap import MemberRecap, RecapService, render_embeds
 
 
 class RecapContent:
@@ -15,6 +15,18 @@ class RecapContent:
     def __init__(self, recaps: RecapService, *, post_empty: bool = False) -> None:
         self.recaps = recaps
         self.post_empty = post_empty
+        self._prepared: dict[tuple[int, int, dt.datetime, dt.datetime], MemberRecap] = {}
+
+    async def prepare(
+        self, guild_id: int, user_ids: list[int], since: dt.datetime, until: dt.datetime
+    ) -> None:
+        """One recap run for every pending member (cost: messages + members, not their product)."""
+        self._prepared = {
+            (guild_id, user_id, since, until): recap
+            for user_id, recap in (
+                await self.recaps.recaps(guild_id, user_ids, since, until)
+            ).items()
+        }
 
     async def digest(
         self,
@@ -39,7 +51,9 @@ class RecapContent:
         self, guild_id: int, user_id: int, since: dt.datetime, until: dt.datetime
     ) -> Embeds:
         """One member's recap, only from what they can read."""
-        recap = await self.recaps.recap(guild_id, user_id, since, until)
+        recap = self._prepared.pop((guild_id, user_id, since, until), None)
+        if recap is None:
+            recap = await self.recaps.recap(guild_id, user_id, since, until)
         if not recap.items and not recap.waiting_for_you:
             return []
         return [[dict(e) for e in message] for message in render_embeds(recap)]

@@ -180,14 +180,3 @@ class RecapRepository:
             "DELETE FROM summary_cache WHERE created_at < ?", (ms(older_than),)
         )
         return cur.rowcount
-
-    async def forget_user(self, user_id: int) -> int:
-        """Remove a user's interests and every cached summary that quotes them."""
-        cur = await self.conn.execute("DELETE FROM member_interests WHERE user_id = ?", (user_id,))
-        removed = cur.rowcount
-        cur = await self.conn.execute(
-            "DELETE FROM summary_cache WHERE EXISTS (SELECT 1 FROM json_each(payload, '$.points') "
-            "p WHERE json_extract(p.value, '$.author_id') = ?)",
-            (user_id,),
-        )
-        return removed + cur.rowcount

@@ -40,10 +40,17 @@ class Conversation:
 
     @property
     def content_hash(self) -> str:
-        """Changes whenever a message is added, edited or removed."""
-        digest = hashlib.sha256()
+        """Changes whenever anything a summarizer reads changes.
+
+        Messages added, edited or removed, but also a renamed thread or member, a reply link
+        or a reaction count: a summary cached under this hash never shows stale names.
+        """
+        digest = hashlib.sha256(f"{self.name}\x1f{self.is_thread}\x1e".encode())
         for line in self.lines:
-            digest.update(f"{line.message_id}\x1f{line.author_id}\x1f{line.content}\x1e".encode())
+            digest.update(
+                f"{line.message_id}\x1f{line.author_id}\x1f{line.author_name}\x1f"
+                f"{line.reply_to_id}\x1f{line.reactions}\x1f{line.content}\x1e".encode()
+            )
         return digest.hexdigest()
 
 

@@ -71,6 +71,9 @@ class FakeContent:
     async def recap(self, guild_id, user_id, since, until):
         return [[{"title": f"recap {user_id}"}]]
 
+    async def prepare(self, guild_id, user_ids, since, until):
+        self.prepared = sorted(user_ids)
+
 
 @pytest.fixture
 async def guild(store):
@@ -231,3 +234,14 @@ def test_the_marker_fits_in_a_full_message():
     size = sum(len(e.get("title", "")) + len(e.get("description", "")) for e in stamped[0])
     size += len(stamped[0][0]["footer"]["text"])
     assert size <= 6000 and stamped[0][0]["footer"]["text"].startswith("Hearth · weekly:")
+
+
+async def test_pending_recaps_are_prepared_in_one_batch(guild):
+    pub, content = FakePublisher(), FakeContent()
+    pub.closed.add(2)
+    svc, clock = service(guild, pub, content)
+    await svc.run_due(G)
+    assert content.prepared == [1, 2]  # opted in and present (3 left, 4 did not opt in)
+    clock["now"] += dt.timedelta(minutes=5)
+    await svc.run_due(G)
+    assert content.prepared == []  # both are final now: nothing to build again

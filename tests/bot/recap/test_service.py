@@ -17,6 +17,7 @@ from bot.models import (
     ReactionRecord,
     RoleRecord,
 )
+from bot.privacy import PrivacyService
 from bot.recap import RecapService, render_embeds, render_markdown
 from bot.recap.types import Conversation, KeyMessage, Summary
 from bot.timeutil import snowflake_at
@@ -237,7 +238,7 @@ async def test_absent_members_get_empty_recaps_and_windows_must_be_aware(store: 
         await service.recap(GID, 1, UNTIL, SINCE)
 
 
-async def test_interests_and_forget_user(store: Store):
+async def test_interests_and_forgetting_a_member(store: Store):
     await seed(store)
     async with store.transaction():
         assert await store.recap.add_interest(GID, 1, "  board   games ")
@@ -249,10 +250,11 @@ async def test_interests_and_forget_user(store: Store):
     async with store.conn.execute("SELECT COUNT(*) FROM summary_cache") as cur:
         cached = (await cur.fetchone())[0]
     assert cached >= 1
+    report = await PrivacyService(store).forget(GID, 1)
+    assert report.ok and report.counts["member_interests"] == 1
+    assert report.counts["summary_cache"] >= 1  # every summary quoting Ana
     async with store.transaction():
-        removed = await store.recap.forget_user(1)
         assert not await store.recap.remove_interest(GID, 1, "board games")
-    assert removed >= 2  # the interest and every summary quoting Ana
     assert await store.recap.interests(GID) == {}
     async with store.conn.execute("SELECT payload FROM summary_cache") as cur:
         assert all('"author_id":1,' not in row[0] for row in await cur.fetchall())
