@@ -1,10 +1,8 @@
 """Recaps and digests narrowed to a set of channels: ``/summary`` and public ``/recap``.
 
-* :func:`channel_digest` is the digest of one channel and its threads (or of one thread). It is
-  built on :meth:`RecapService.digest` with that channel as the target, which already limits
-  what is shown to what everyone who reads it can read; items elsewhere are then dropped.
-  Until ``RecapService`` can restrict a run to a set of channels, it asks for more items than
-  it shows so a quiet channel on a busy server still gets its conversations.
+* :func:`channel_digest` is the digest of one channel and its threads (or of one thread):
+  :meth:`RecapService.digest` with that channel as the target (so only what everyone who reads
+  it can read) narrowed ``within`` the channel and its threads, with the guild's own backend.
 * :func:`restrict_recap` keeps only the parts of a member's recap that happened in allowed
   channels; :func:`public_scope` is what a recap posted in a channel may show: the channels
   that everyone who can read that channel can read (the digest's rule).
@@ -18,7 +16,6 @@ import datetime as dt
 from bot.db import Store
 from bot.models import THREAD_KINDS, GuildRecord
 from bot.recap import (
-    Activity,
     Digest,
     GuildFacts,
     MemberRecap,
@@ -26,9 +23,6 @@ from bot.recap import (
     RecapService,
     digest_channels,
 )
-
-ITEMS = 5
-WIDE = 25  # conversations asked for across the audience's channels before filtering
 
 
 async def scope_of(store: Store, guild_id: int, channel_id: int) -> frozenset[int]:
@@ -49,27 +43,11 @@ async def channel_digest(
 ) -> Digest:
     """The digest of ``channel_id`` and its threads over ``[since, until)``."""
     scope = await scope_of(service.store, guild_id, channel_id)
-    wide = RecapService(
-        service.store,
-        service.summarizer,
-        options=dataclasses.replace(service.options, digest_items=WIDE, digest_questions=WIDE),
-    )
-    digest = await wide.digest(guild_id, since, until, channel_id=channel_id)
-    items = tuple(i for i in digest.items if i.channel_id in scope)[:ITEMS]
-    people = {p for i in items for p in i.participants}
+    digest = await service.digest(guild_id, since, until, channel_id=channel_id, within=scope)
     return dataclasses.replace(
         digest,
-        items=items,
-        new_threads=tuple(t for t in digest.new_threads if t.channel_id in scope),
         joined=(),
-        unanswered=tuple(q for q in digest.unanswered if q.channel_id in scope)[:ITEMS],
-        activity=Activity(
-            messages=sum(i.messages for i in items),
-            members=len(people),
-            channels=1,
-            busiest=name if items else None,
-        ),
-        note="" if items else f"Nothing to summarise in #{name} in this period.",
+        note="" if digest.items else f"Nothing to summarise in #{name} in this period.",
     )
 
 

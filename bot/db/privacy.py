@@ -41,6 +41,13 @@ _MINE = "SELECT id FROM messages WHERE guild_id = ?1 AND author_id = ?2"
 # its message by primary key: ``message_id IN (every id of the guild)`` read the whole guild.
 _ON_GUILD = "EXISTS (SELECT 1 FROM messages m WHERE m.id = {}.message_id AND m.guild_id = ?1)"
 _THREADS = "SELECT id FROM channels WHERE guild_id = ?1"
+# Cached summaries of this guild that quote the member (``conversation_key`` is
+# "<channel id>:<first message id>"; the cache has no guild column of its own).
+_QUOTING = (
+    "summary_cache WHERE CAST(substr(conversation_key, 1, instr(conversation_key, ':') - 1) "
+    "AS INTEGER) IN (SELECT id FROM channels WHERE guild_id = ?1) AND EXISTS (SELECT 1 FROM "
+    "json_each(payload, '$.points') p WHERE json_extract(p.value, '$.author_id') = ?2)"
+)
 
 # (name, query) pairs of COUNT(*) over ?1 = guild id, ?2 = user id (a numbered parameter
 # may go unused: SQLite counts bindings up to the highest number).
@@ -67,8 +74,7 @@ _COUNTS: tuple[tuple[str, str], ...] = (
     ("deliveries", "SELECT COUNT(*) FROM deliveries WHERE guild_id = ?1 AND user_id = ?2"),
     (
         "summary_cache",
-        "SELECT COUNT(*) FROM summary_cache WHERE EXISTS (SELECT 1 FROM "
-        "json_each(payload, '$.points') p WHERE json_extract(p.value, '$.author_id') = ?2)",
+        "SELECT COUNT(*) FROM " + _QUOTING,
     ),
 )
 
@@ -176,11 +182,7 @@ class PrivacyRepository:
             "AND author_id = ? GROUP BY channel_id",
             (guild_id, user_id),
         )
-        cur = await self.conn.execute(
-            "DELETE FROM summary_cache WHERE EXISTS (SELECT 1 FROM json_each(payload, "
-            "'$.points') p WHERE json_extract(p.value, '$.author_id') = ?)",
-            (user_id,),
-        )
+        cur = await self.conn.execute("DELETE FROM " + _QUOTING, (guild_id, user_id))
         removed = cur.rowcount
         for span in spans:
             prefix = f"{span['channel_id']}:"

@@ -143,9 +143,15 @@ class RecapService:
         until: dt.datetime,
         *,
         channel_id: int | None = None,
+        within: Collection[int] | None = None,
     ) -> Digest:
-        """The circle digest for a channel (default: the guild's configured digest channel)."""
-        result = await self.run(guild_id, since, until, digest=True, channel_id=channel_id)
+        """The circle digest for a channel (default: the guild's configured digest channel).
+
+        ``within`` narrows it further to those channels (``/summary`` of one channel).
+        """
+        result = await self.run(
+            guild_id, since, until, digest=True, channel_id=channel_id, within=within
+        )
         assert result.digest is not None
         return result.digest
 
@@ -170,6 +176,7 @@ class RecapService:
         member_ids: Iterable[int] = (),
         digest: bool = False,
         channel_id: int | None = None,
+        within: Collection[int] | None = None,
     ) -> RunResult:
         """A digest and/or member recaps, sharing every step."""
         check_window(since, until)
@@ -180,6 +187,8 @@ class RecapService:
         target = channel_id if channel_id is not None else settings.digest_channel_id
         readable = {m: readable_channels(facts, m) for m in members}
         shared = digest_channels(facts, target) if digest else frozenset()
+        if within is not None:
+            shared &= frozenset(within)
         audience = frozenset(shared).union(*readable.values())
         loaded = await self._load(facts, since, until, audience, settings.language)
         window = Window(since, until)

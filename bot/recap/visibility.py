@@ -213,9 +213,30 @@ def common_readable(facts: GuildFacts, user_ids: Iterable[int]) -> frozenset[int
     return result or frozenset()
 
 
+def can_see_posts(facts: GuildFacts, user_id: int, channel_id: int) -> bool:
+    """Whether a member sees what is posted in a channel from now on.
+
+    Weaker than :func:`can_read`: VIEW_CHANNEL alone shows new messages to someone with the
+    channel open, even without READ_MESSAGE_HISTORY. That is the audience of a posted digest.
+    """
+    channel = facts.channels.get(channel_id)
+    if channel is None or channel.deleted or not facts.is_present(user_id):
+        return False
+    where = facts.channels.get(channel.parent_id or 0) if channel.is_thread else channel
+    if where is None or where.is_thread:
+        return False
+    # Not channel_permissions: a digest channel excluded from logging still has an audience.
+    perms = _apply_overwrites(facts, user_id, where.id, base_permissions(facts, user_id))
+    if perms & VIEW_CHANNEL == 0:
+        return False
+    if _is_private_thread(channel):
+        return perms & MANAGE_THREADS != 0 or user_id in facts.thread_members.get(channel_id, ())
+    return True
+
+
 def readers(facts: GuildFacts, channel_id: int) -> list[int]:
-    """Present human members who can read a channel (bots are not an audience)."""
-    return [u for u in facts.present_humans() if can_read(facts, u, channel_id)]
+    """Present human members who will see a post in a channel (bots are not an audience)."""
+    return [u for u in facts.present_humans() if can_see_posts(facts, u, channel_id)]
 
 
 def digest_channels(facts: GuildFacts, digest_channel_id: int | None) -> frozenset[int]:
