@@ -15,7 +15,6 @@ from discord.ext import commands
 
 if TYPE_CHECKING:
     from bot.client import HearthBot
-    from bot.recap import RecapService
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +74,6 @@ async def send_embed_messages(
 def is_manager(interaction: discord.Interaction) -> bool:
     """Manage Server (or Administrator, or ownership, which Discord folds into it)."""
     return interaction.guild is not None and interaction.permissions.manage_guild
-
-
-def recaps_of(bot: HearthBot) -> RecapService:
-    """The bot's recap service."""
-    return bot.recaps
 
 
 async def handle_error(

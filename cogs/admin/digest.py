@@ -13,7 +13,7 @@ from bot.recap import render_embeds
 from bot.timeutil import utcnow
 from bot.window import MAX_DAYS
 from cogs.admin.hearth import MANAGE_GUILD
-from cogs.common import NO_PINGS, AdminCog, UserFacingError, recaps_of, say, send_embed_messages
+from cogs.common import NO_PINGS, AdminCog, UserFacingError, say, send_embed_messages
 
 if TYPE_CHECKING:
     pass
@@ -49,12 +49,18 @@ class DigestAdmin(AdminCog):
             )
         return channel
 
+    @staticmethod
+    def _check_reader(interaction: discord.Interaction, target: Postable) -> None:
+        """Manage Server does not grant reading a channel: the admin must read it too."""
+        perms = target.permissions_for(interaction.user)  # type: ignore[arg-type]
+        if not (perms.view_channel and perms.read_message_history):
+            raise UserFacingError(f"You can't read {target.mention}, so you can't see its digest.")
+
     async def _render(
         self, guild_id: int, channel_id: int, days: int
     ) -> list[list[dict[str, Any]]]:
-        service = recaps_of(self.bot)
         until = utcnow()
-        digest = await service.digest(
+        digest = await self.bot.recaps.digest(
             guild_id, until - dt.timedelta(days=days), until, channel_id=channel_id
         )
         return render_embeds(digest)
@@ -66,9 +72,9 @@ class DigestAdmin(AdminCog):
     ) -> None:
         """See the digest as it would be posted now (only you see it)."""
         assert interaction.guild_id is not None
-        recaps_of(self.bot)
+        await interaction.response.defer(ephemeral=True, thinking=True)  # before any I/O
         target = await self._target(interaction)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        self._check_reader(interaction, target)
         messages = await self._render(interaction.guild_id, target.id, days)
         await send_embed_messages(
             interaction,
@@ -85,15 +91,15 @@ class DigestAdmin(AdminCog):
         """Post the digest now in the digest channel (or here, if none is set)."""
         guild = interaction.guild
         assert guild is not None
-        recaps_of(self.bot)
+        await interaction.response.defer(ephemeral=True, thinking=True)  # before any I/O
         target = await self._target(interaction)
+        self._check_reader(interaction, target)
         perms = target.permissions_for(guild.me)
         if not (perms.view_channel and perms.send_messages and perms.embed_links):
             raise UserFacingError(
                 f"I can't post in {target.mention}: give me View Channel, Send Messages and "
                 "Embed Links there."
             )
-        await interaction.response.defer(ephemeral=True, thinking=True)
         messages = await self._render(guild.id, target.id, days)
         posted: list[discord.Message] = []
         for message in messages:

@@ -19,7 +19,6 @@ from cogs.common import (
     HearthCog,
     UserFacingError,
     notice_embed,
-    recaps_of,
     say,
     send_embed_messages,
 )
@@ -88,7 +87,7 @@ class Recaps(HearthCog):
         """Your personal recap: what mattered to you while you were away."""
         assert interaction.guild_id is not None
         guild_id, user_id = interaction.guild_id, interaction.user.id
-        service = recaps_of(self.bot)
+        service = self.bot.recaps
         window = await self._window(guild_id, days, since)
         await interaction.response.defer(ephemeral=not public, thinking=True)
         recap = await service.recap(guild_id, user_id, *window)
@@ -137,7 +136,7 @@ class Recaps(HearthCog):
             known = frozenset(await self.bot.store.channels.thread_members(target.id))
         if not can_read(target, member, known):
             raise UserFacingError("You can't read that channel, so I can't summarise it for you.")
-        service = recaps_of(self.bot)
+        service = self.bot.recaps
         since, until = await self._window(interaction.guild_id, days, None)
         await interaction.response.defer(ephemeral=True, thinking=True)
         digest = await channel_digest(
@@ -154,6 +153,7 @@ class Recaps(HearthCog):
         """What Hearth does, what it stores, how long, and who the admins are."""
         guild = interaction.guild
         assert guild is not None
+        await interaction.response.defer(ephemeral=True)  # the store may be busy with a digest
         settings = await self.bot.store.guilds.settings(guild.id)
         excluded = sum(1 for c in await self.bot.store.channels.list(guild.id) if c.excluded)
         admins = sorted(

@@ -206,3 +206,21 @@ async def test_digest_preview_and_post(discord_double, tmp_path):
         assert posted["embeds"] and "digest" in posted["embeds"][0]["title"]
         assert "tent" in embed_text(posted).lower()
     assert_never_pinged(discord_double)
+
+
+async def test_a_manager_cannot_preview_a_channel_they_cannot_read(discord_double, tmp_path):
+    seed = discord_double.seed
+    carol = seed.member("carol")
+    managers = discord_double.state.add_role(seed.guild_id, "Managers", MANAGE_GUILD)
+    member = discord_double.state.guilds[seed.guild_id].members[carol]
+    member["roles"] = [*member["roles"], managers["id"]]
+    async with command_bot(discord_double, tmp_path) as bot:
+        async with bot.store.transaction():  # the digest goes to #staff, which carol can't read
+            await bot.store.guilds.update_settings(
+                seed.guild_id, digest_channel_id=seed.staff_channel_id
+            )
+        call = await invoke(
+            discord_double, "digest", subcommand="preview", user=carol, channel=seed.general_id
+        )
+        assert "can't read" in await call.error_text()
+    assert discord_double.find_requests("POST", f"/channels/{seed.staff_channel_id}/messages") == []
