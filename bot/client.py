@@ -18,7 +18,6 @@ from discord.ext import commands
 from bot import retention
 from bot.archive import ArchiveWriter
 from bot.db import Store
-from bot.db.llm import StoreUsageSink
 from bot.delivery import (
     DeliveryError,
     DeliveryService,
@@ -27,13 +26,12 @@ from bot.delivery import (
     TransientDeliveryError,
 )
 from bot.digest_content import RecapContent
-from bot.llm import build_summarizer
 from bot.privacy import PrivacyService
 from bot.recap import RecapService
-from bot.recap.extractive import ExtractiveSummarizer
 from bot.recap.types import Summarizer
 from bot.scheduler import HearthScheduler
 from bot.settings import Settings, SettingsError
+from bot.summarizers import build_recaps, close_recaps
 from bot.timeutil import snowflake_at, utcnow
 
 log = logging.getLogger(__name__)
@@ -100,16 +98,8 @@ class HearthBot(commands.Bot):
         self.store = await Store.open(self.settings.db_path)
         self.writer = ArchiveWriter(self.store)
         self.writer.start()
-        extractive = ExtractiveSummarizer()
-        self.summarizer = build_summarizer(
-            self.settings,
-            extractive,
-            usage=StoreUsageSink(self.store),
-            weekly_tokens=self.settings.weekly_tokens,
-        )
-        # A guild's /hearth setup may pick the extractive backend to keep its text from a model.
-        backends = {extractive.name: extractive, self.summarizer.name: self.summarizer}
-        self.recaps = RecapService(self.store, self.summarizer, backends=backends)
+        self.recaps = build_recaps(self.store, self.settings)
+        self.summarizer = self.recaps.summarizer
         self.delivery = DeliveryService(
             self.store,
             RecapContent(self.recaps, post_empty=self.settings.post_empty_digests),
@@ -192,9 +182,8 @@ class HearthBot(commands.Bot):
                 self.scheduler.shutdown()
             if hasattr(self, "writer"):
                 await self.writer.stop()
-            aclose = getattr(getattr(self, "summarizer", None), "aclose", None)
-            if aclose is not None:
-                await aclose()
+            if hasattr(self, "recaps"):
+                await close_recaps(self.recaps)
         finally:
             if hasattr(self, "store"):
                 await self.store.close()

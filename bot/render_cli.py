@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+from collections.abc import AsyncIterator
 
 from bot.db import Store
 from bot.errors import CliError
-from bot.llm import build_summarizer
 from bot.recap import RecapService, render_markdown
-from bot.recap.extractive import ExtractiveSummarizer
 from bot.settings import Settings
+from bot.summarizers import build_recaps, close_recaps
 from bot.timeutil import parse_iso, utcnow
 
 
@@ -38,8 +39,14 @@ async def _guild(store: Store, wanted: int | None) -> int:
     return guilds[0].id
 
 
-def _service(store: Store, settings: Settings) -> RecapService:
-    return RecapService(store, build_summarizer(settings, ExtractiveSummarizer()))
+@contextlib.asynccontextmanager
+async def _service(store: Store, settings: Settings) -> AsyncIterator[RecapService]:
+    """The recap service as the bot builds it, closed after."""
+    recaps = build_recaps(store, settings)
+    try:
+        yield recaps
+    finally:
+        await close_recaps(recaps)
 
 
 async def _hint(store: Store, guild_id: int, since: dt.datetime, until: dt.datetime) -> str:
@@ -61,9 +68,8 @@ async def print_digest(settings: Settings, args: argparse.Namespace, db: str) ->
     since, until = window(args)
     async with await Store.open(db) as store:
         guild_id = await _guild(store, args.guild)
-        digest = await _service(store, settings).digest(
-            guild_id, since, until, channel_id=args.channel
-        )
+        async with _service(store, settings) as service:
+            digest = await service.digest(guild_id, since, until, channel_id=args.channel)
         return render_markdown(digest) + await _hint(store, guild_id, since, until)
 
 
@@ -78,6 +84,7 @@ async def print_recap(settings: Settings, args: argparse.Namespace, db: str) -> 
         if len(found) > 1:
             ids = ", ".join(str(m.user_id) for m in found)
             raise CliError(f"{args.member!r} matches several members ({ids}): pass an id")
-        recap = await _service(store, settings).recap(guild_id, found[0].user_id, since, until)
+        async with _service(store, settings) as service:
+            recap = await service.recap(guild_id, found[0].user_id, since, until)
         head = f"_Recap for {found[0].label} ({found[0].user_id})_\n\n"
         return head + render_markdown(recap) + await _hint(store, guild_id, since, until)
