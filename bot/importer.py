@@ -151,6 +151,11 @@ async def _import(
     if channel is None:  # an export without messages still records its channel
         channel, blocked = await _write_header(store, source, header)
     new += await _write_batch(store, channel, batch) if batch else 0
+    if read and not blocked:  # the whole export is in: a first backfill may start after it
+        async with store.transaction():
+            await store.cursors.start_at(
+                channel.id, await store.messages.newest_id(channel.id) or 0
+            )
     log.debug("imported %s: %d messages read, %d new", source, read, new)
     return ImportResult(source, channel.guild_id, channel.id, channel.name, read, new, read - new)
 

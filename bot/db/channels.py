@@ -43,8 +43,8 @@ class ChannelRepository:
         """Insert or update a channel; ``excluded`` is an admin choice and is kept."""
         await self.conn.execute(
             f"INSERT INTO channels ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?) "
-            "ON CONFLICT(id) DO UPDATE SET parent_id = COALESCE(excluded.parent_id, "
-            "channels.parent_id), kind = excluded.kind, name = excluded.name, "
+            "ON CONFLICT(id) DO UPDATE SET parent_id = excluded.parent_id, "
+            "kind = excluded.kind, name = excluded.name, "
             "topic = excluded.topic, owner_id = COALESCE(excluded.owner_id, channels.owner_id), "
             "private = excluded.private, archived = excluded.archived, deleted = 0, "
             "created_at = COALESCE(channels.created_at, excluded.created_at)",
@@ -129,7 +129,8 @@ class ChannelRepository:
         async with self.conn.execute(
             f"SELECT {_COLUMNS} FROM channels c WHERE guild_id = ? AND deleted = 0 "
             f"AND excluded = 0 AND kind IN ({marks}) AND NOT EXISTS (SELECT 1 FROM channels p "
-            "WHERE p.id = c.parent_id AND p.excluded = 1) ORDER BY id",
+            "WHERE p.id = c.parent_id AND (p.excluded = 1 OR p.deleted = 1) "
+            "AND c.kind IN ('thread', 'private_thread', 'forum_post')) ORDER BY id",
             (guild_id, *kinds),
         ) as cur:
             return [_record(r) async for r in cur]
@@ -151,20 +152,27 @@ class ChannelRepository:
 
         Returns how many messages were emptied.
         """
-        await self.conn.execute("UPDATE channels SET deleted = 1 WHERE id = ?", (channel_id,))
-        ids = "SELECT id FROM messages WHERE channel_id = ? AND deleted = 0"
+        # Its threads and forum posts go with it (Discord sends no event for archived ones).
+        gone = (
+            "SELECT id FROM channels WHERE id = ?1 OR (parent_id = ?1 AND kind IN "
+            "('thread', 'private_thread', 'forum_post'))"
+        )
+        await self.conn.execute(
+            f"UPDATE channels SET deleted = 1 WHERE id IN ({gone})", (channel_id,)
+        )
+        ids = f"SELECT id FROM messages WHERE channel_id IN ({gone}) AND deleted = 0"
         await self.conn.execute(f"DELETE FROM mentions WHERE message_id IN ({ids})", (channel_id,))
         await self.conn.execute(f"DELETE FROM reactions WHERE message_id IN ({ids})", (channel_id,))
         cur = await self.conn.execute(
-            "UPDATE messages SET content = '', deleted = 1 WHERE channel_id = ? AND deleted = 0",
-            (channel_id,),
+            f"UPDATE messages SET content = '', deleted = 1 WHERE id IN ({ids})", (channel_id,)
         )
         return cur.rowcount
 
     async def add_thread_members(self, thread_id: int, user_ids: Iterable[int]) -> None:
         """Record members of a (private) thread."""
-        await self.conn.executemany(
-            "INSERT OR IGNORE INTO thread_members (thread_id, user_id) VALUES (?, ?)",
+        await self.conn.executemany(  # a thread we never saw created is skipped, not an error
+            "INSERT OR IGNORE INTO thread_members (thread_id, user_id) SELECT ?1, ?2 "
+            "WHERE EXISTS (SELECT 1 FROM channels WHERE id = ?1)",
             [(thread_id, u) for u in user_ids],
         )
 

@@ -121,11 +121,14 @@ def _statements(sql: str) -> list[str]:
 
 @contextlib.asynccontextmanager
 async def transaction(conn: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Connection]:
-    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any error."""
-    await conn.execute("BEGIN IMMEDIATE")
+    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any error (a cancelled BEGIN or a failed
+    COMMIT included), so the connection is never left inside a transaction."""
     try:
+        await conn.execute("BEGIN IMMEDIATE")
         yield conn
+        await conn.execute("COMMIT")
     except BaseException:
-        await conn.execute("ROLLBACK")
+        if conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                await conn.execute("ROLLBACK")
         raise
-    await conn.execute("COMMIT")

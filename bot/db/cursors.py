@@ -12,11 +12,13 @@ class CursorRepository:
         self.conn = conn
 
     async def get(self, channel_id: int) -> int | None:
-        """Where backfill resumes for a channel: its cursor, else its newest stored message."""
+        """Where backfill resumes for a channel, if history was ever read or imported there.
+
+        Never the newest stored message: a live message that arrived before a channel's first
+        backfill would otherwise hide all the history before it.
+        """
         async with self.conn.execute(
-            "SELECT COALESCE((SELECT last_id FROM backfill_cursors WHERE channel_id = ?1), "
-            "(SELECT MAX(id) FROM messages WHERE channel_id = ?1))",
-            (channel_id,),
+            "SELECT last_id FROM backfill_cursors WHERE channel_id = ?", (channel_id,)
         ) as cur:
             row = await cur.fetchone()
         return row[0] if row and row[0] is not None else None
@@ -26,6 +28,13 @@ class CursorRepository:
         await self.conn.execute(
             "INSERT INTO backfill_cursors (channel_id, last_id) VALUES (?, ?) "
             "ON CONFLICT(channel_id) DO UPDATE SET last_id = MAX(last_id, excluded.last_id)",
+            (channel_id, last_id),
+        )
+
+    async def start_at(self, channel_id: int, last_id: int) -> None:
+        """Set a cursor only if the channel has none (an import: history up to here is in)."""
+        await self.conn.execute(
+            "INSERT OR IGNORE INTO backfill_cursors (channel_id, last_id) VALUES (?, ?)",
             (channel_id, last_id),
         )
 

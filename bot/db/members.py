@@ -107,7 +107,7 @@ class MemberRepository:
         """Many (guild id, user id, active at) in one statement (only moves forward)."""
         await self.conn.executemany(
             "UPDATE members SET last_seen_at = MAX(COALESCE(last_seen_at, 0), ?) "
-            "WHERE guild_id = ? AND user_id = ?",
+            "WHERE guild_id = ? AND user_id = ? AND logging_paused = 0",
             [(ms(at), guild_id, user_id) for guild_id, user_id, at in seen],
         )
 

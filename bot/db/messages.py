@@ -37,7 +37,8 @@ _PAUSED = "SELECT guild_id, user_id FROM members WHERE logging_paused = 1 AND us
 # ... and channels not to log among the given ones: excluded or deleted, or in (a thread of)
 # an excluded or deleted channel.
 _CLOSED = (
-    "SELECT c.id FROM channels c LEFT JOIN channels p ON p.id = c.parent_id WHERE c.id IN ({}) "
+    "SELECT c.id FROM channels c LEFT JOIN channels p ON p.id = c.parent_id "
+    "AND c.kind IN ('thread', 'private_thread', 'forum_post') WHERE c.id IN ({}) "
     "AND (c.excluded = 1 OR c.deleted = 1 OR p.excluded = 1 OR p.deleted = 1)"
 )
 _MENTION = (
@@ -164,13 +165,23 @@ class MessageRepository:
         edited_at: dt.datetime,
         mentions: tuple[Mention, ...] | None = None,
     ) -> bool:
-        """Apply an edit to a stored message; False when we do not have it."""
+        """Apply an edit to a stored message; False when we do not have it.
+
+        The privacy rules hold for edits too: a message of a member who has since paused
+        logging, or in a channel since excluded, keeps what it said (True: we have it).
+        """
         cur = await self.conn.execute(
-            "UPDATE messages SET content = ?, edited_at = ? WHERE id = ? AND deleted = 0",
+            "UPDATE messages SET content = ?1, edited_at = ?2 WHERE id = ?3 AND deleted = 0 "
+            "AND NOT EXISTS (SELECT 1 FROM members WHERE guild_id = messages.guild_id "
+            "AND user_id = messages.author_id AND logging_paused = 1) "
+            f"AND NOT EXISTS ({_CLOSED.format('messages.channel_id')})",
             (content, ms(edited_at), message_id),
         )
         if cur.rowcount == 0:
-            return False
+            async with self.conn.execute(
+                "SELECT 1 FROM messages WHERE id = ?", (message_id,)
+            ) as found:
+                return await found.fetchone() is not None
         if mentions is not None:
             await self.conn.execute("DELETE FROM mentions WHERE message_id = ?", (message_id,))
             await self.conn.executemany(
@@ -213,8 +224,8 @@ class MessageRepository:
                 "DELETE FROM reactions WHERE message_id = ? AND emoji = ?", (message_id, emoji)
             )
 
-    async def last_id(self, channel_id: int) -> int | None:
-        """The newest stored message id of a channel or thread (the backfill cursor)."""
+    async def newest_id(self, channel_id: int) -> int | None:
+        """The newest stored message id of a channel or thread."""
         async with self.conn.execute(
             "SELECT MAX(id) FROM messages WHERE channel_id = ?", (channel_id,)
         ) as cur:

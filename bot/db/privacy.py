@@ -275,16 +275,16 @@ class PrivacyRepository:
 
 
 async def pin_cursors(conn: aiosqlite.Connection, doomed: str, args: tuple[object, ...]) -> None:
-    """Give every channel holding a ``doomed`` message (a subquery) an explicit cursor.
+    """Make sure backfill resumes after every ``doomed`` message (a subquery).
 
-    Without a cursor row, backfill resumes after the channel's newest stored message; deleting
-    that message would make it fetch (and store) the deleted messages again. The cursor written
-    is the same newest id, so nothing else changes.
+    The messages are still on Discord: a channel whose cursor is behind them (or that has none
+    yet) would fetch and store them again. Each such channel's cursor moves to its newest
+    doomed message, never back.
     """
     await conn.execute(
-        "INSERT OR IGNORE INTO backfill_cursors (channel_id, last_id) "
-        "SELECT channel_id, MAX(id) FROM messages WHERE channel_id IN "
-        f"(SELECT DISTINCT channel_id FROM messages WHERE id IN ({doomed})) GROUP BY channel_id",
+        "INSERT INTO backfill_cursors (channel_id, last_id) "
+        f"SELECT channel_id, MAX(id) FROM messages WHERE id IN ({doomed}) GROUP BY channel_id "
+        "ON CONFLICT(channel_id) DO UPDATE SET last_id = MAX(last_id, excluded.last_id)",
         args,
     )
 

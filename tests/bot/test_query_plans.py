@@ -210,8 +210,7 @@ HOT: dict[str, Call] = {
         GID, SINCE - dt.timedelta(days=28), SINCE
     ),
     "thread members of a guild": lambda s: s.recap.thread_members(GID),
-    "newest message of a channel (backfill cursor)": lambda s: s.cursors.get(THREAD),
-    "newest message of a thread (last_id)": lambda s: s.messages.last_id(PRIVATE),
+    "newest message of a thread (last_id)": lambda s: s.messages.newest_id(PRIVATE),
     "one message, its reactions, authors by id": _by_id,
     "mentions and reactions of a member (privacy)": _privacy,
     "archive stats": lambda s: s.stats.archive(GID),

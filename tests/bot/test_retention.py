@@ -84,5 +84,5 @@ async def test_purge_drops_old_messages_and_what_hangs_off_them(store):
         assert (await cur.fetchone())[0] == 0
     assert (await store.messages.get(4)).mentions == (Mention("user", V),)
     assert set(await store.recap.summaries(["old", "new"])) == {"new"}
-    assert await store.cursors.get(C) == 4  # backfill won't fetch the purged messages again
+    assert await store.cursors.get(C) == 2  # backfill resumes after the newest purged message
     assert await purge(store, G, NOW) == 0  # idempotent

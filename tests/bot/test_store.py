@@ -187,11 +187,11 @@ async def test_window_streams_messages_with_mentions(store):
     assert set(got[0].mentions) == {Mention("user", U2), Mention("role", 7)}
 
 
-async def test_cursor_falls_back_to_newest_message_and_never_moves_back(store):
+async def test_cursor_is_explicit_and_never_moves_back(store):
     await seed(store)
     async with store.transaction():
-        await store.messages.insert_many([msg(5), msg(9)])
-    assert await store.cursors.get(CH) == 9
+        await store.messages.insert_many([msg(5), msg(9)])  # live messages set no cursor
+    assert await store.cursors.get(CH) is None
     async with store.transaction():
         await store.cursors.advance(CH, 20)
         await store.cursors.advance(CH, 15)
