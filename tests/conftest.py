@@ -34,4 +34,7 @@ def real_export() -> Path:
     return REAL_EXPORT
 
 
-from tests.discord_double.fixtures import discord_double  # noqa: E402, F401 - a fixture
+from tests.discord_double.fixtures import (  # noqa: E402 - fixtures
+    discord_double,  # noqa: F401
+    swallowed_errors,  # noqa: F401
+)
