@@ -70,6 +70,40 @@ async def connect(path: str) -> aiosqlite.Connection:
     return conn
 
 
+def shares_file(path: str) -> bool:
+    """Whether a second connection to ``path`` sees the same database (not ``:memory:``)."""
+    return path != MEMORY and not path.startswith("file:") and path != ""
+
+
+async def connect_reader(path: str) -> aiosqlite.Connection:
+    """A read-only connection to an existing, migrated database (for snapshots)."""
+    try:
+        conn = await aiosqlite.connect(path, isolation_level=None)
+    except (OSError, sqlite3.Error) as exc:
+        raise StoreError(f"cannot open database {path} for reading: {exc}") from None
+    try:
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA query_only=ON")
+        await conn.execute("PRAGMA busy_timeout=5000")
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
+@contextlib.asynccontextmanager
+async def read_transaction(conn: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Connection]:
+    """BEGIN … COMMIT around reads: in WAL mode every query inside sees one snapshot, the
+    state committed when the first of them ran."""
+    await conn.execute("BEGIN")
+    try:
+        yield conn
+    finally:
+        if conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                await conn.execute("COMMIT")
+
+
 async def schema_version(conn: aiosqlite.Connection) -> int:
     """The version recorded in ``PRAGMA user_version``."""
     async with conn.execute("PRAGMA user_version") as cur:

@@ -20,9 +20,9 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.db import Store
+from bot.db import ReadView, Store
 from bot.db.recap import CachedSummary
-from bot.models import GuildRecord
+from bot.models import GuildRecord, MessageRecord
 from bot.recap.compose import (
     Digest,
     MemberRecap,
@@ -105,6 +105,30 @@ def fallback_summary(conversation: Conversation, note: str) -> Summary:
     )
 
 
+async def load_facts(db: ReadView, guild_id: int) -> GuildFacts:
+    """The permission facts of a guild. Call it inside ``store.read()`` so that every table
+    comes from the same committed state."""
+    guild = await db.guilds.get(guild_id) or GuildRecord(guild_id, "")
+    return GuildFacts.build(
+        guild,
+        await db.guilds.roles(guild_id),
+        await db.channels.list(guild_id),
+        await db.members.all_role_ids(guild_id),
+        await db.recap.thread_members(guild_id),
+        await db.members.list(guild_id),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Inputs:
+    """What a run reads from the window, before any computation."""
+
+    messages: list[MessageRecord]
+    reactions: list[tuple[int, int]]
+    parents: dict[int, int]
+    lookback: list[tuple[int, int, int]]
+
+
 @dataclass(slots=True)
 class _Loaded:
     facts: GuildFacts
@@ -156,10 +180,17 @@ class RecapService:
         return result.digest
 
     async def recap(
-        self, guild_id: int, member_id: int, since: dt.datetime, until: dt.datetime
+        self,
+        guild_id: int,
+        member_id: int,
+        since: dt.datetime,
+        until: dt.datetime,
+        *,
+        public_in: int | None = None,
     ) -> MemberRecap:
-        """One member's recap."""
-        return (await self.recaps(guild_id, [member_id], since, until))[member_id]
+        """One member's recap (``public_in``: to be posted in that channel)."""
+        result = await self.run(guild_id, since, until, member_ids=[member_id], public_in=public_in)
+        return result.recaps[member_id]
 
     async def recaps(
         self, guild_id: int, member_ids: Iterable[int], since: dt.datetime, until: dt.datetime
@@ -177,24 +208,35 @@ class RecapService:
         digest: bool = False,
         channel_id: int | None = None,
         within: Collection[int] | None = None,
+        public_in: int | None = None,
     ) -> RunResult:
-        """A digest and/or member recaps, sharing every step."""
+        """A digest and/or member recaps, sharing every step.
+
+        ``public_in``: the recaps will be posted in that channel, so each shows only what
+        everyone who reads it can read (the digest's rule), decided on the same facts.
+        Every fact that decides visibility is read in one snapshot of the store.
+        """
         check_window(since, until)
         started = time.perf_counter()
         members = list(dict.fromkeys(member_ids))
-        facts = await self._facts(guild_id)
-        settings = await self.store.guilds.settings(guild_id)
-        target = channel_id if channel_id is not None else settings.digest_channel_id
-        readable = {m: readable_channels(facts, m) for m in members}
-        shared = digest_channels(facts, target) if digest else frozenset()
-        if within is not None:
-            shared &= frozenset(within)
-        audience = frozenset(shared).union(*readable.values())
-        loaded = await self._load(facts, since, until, audience, settings.language)
+        async with self.store.read() as db:
+            facts = await load_facts(db, guild_id)
+            settings = await db.guilds.settings(guild_id)
+            target = channel_id if channel_id is not None else settings.digest_channel_id
+            readable = {m: readable_channels(facts, m) for m in members}
+            if public_in is not None:
+                public = digest_channels(facts, public_in)
+                readable = {m: r & public for m, r in readable.items()}
+            shared = digest_channels(facts, target) if digest else frozenset()
+            if within is not None:
+                shared &= frozenset(within)
+            audience = frozenset(shared).union(*readable.values())
+            inputs = await self._read_window(db, facts, since, until, audience)
+            interests = await db.recap.interests(guild_id)
+        loaded = self._index(facts, inputs, since, until, settings.language)
         window = Window(since, until)
         labels = labels_for(facts, ())
         plans = {}
-        interests = await self.store.recap.interests(guild_id)
         for member_id in members:
             plans[member_id] = plan_member(
                 loaded.index,
@@ -258,51 +300,49 @@ class RecapService:
         )
         return RunResult(result_digest, recaps)
 
-    async def _facts(self, guild_id: int) -> GuildFacts:
-        guild = await self.store.guilds.get(guild_id) or GuildRecord(guild_id, "")
-        return GuildFacts.build(
-            guild,
-            await self.store.guilds.roles(guild_id),
-            await self.store.channels.list(guild_id),
-            await self.store.members.all_role_ids(guild_id),
-            await self.store.recap.thread_members(guild_id),
-            await self.store.members.list(guild_id),
-        )
-
-    async def _load(
+    async def _read_window(
         self,
+        db: ReadView,
         facts: GuildFacts,
         since: dt.datetime,
         until: dt.datetime,
         channels: Collection[int],
-        language: str | None,
-    ) -> _Loaded:
-        store = self.store
+    ) -> _Inputs:
+        """What the window holds in ``channels`` (inside the run's snapshot)."""
         bots = frozenset(u for u, m in facts.members.items() if m.is_bot)
         messages = await select_messages(
-            store.messages.iter_window(facts.guild_id, since, until), channels, skip_authors=bots
+            db.messages.iter_window(facts.guild_id, since, until), channels, skip_authors=bots
         )
         kept = {m.id for m in messages}
         reactions = [
             (r.message_id, r.user_id)
-            for r in await store.messages.reactions_in_window(facts.guild_id, since, until)
+            for r in await db.messages.reactions_in_window(facts.guild_id, since, until)
             if r.message_id in kept and r.user_id not in bots
         ]
         outside = {m.reply_to_id for m in messages if m.reply_to_id and m.reply_to_id not in kept}
-        parents = await store.recap.authors(outside) if outside else {}
-        lookback = await store.recap.interactions(
-            facts.guild_id, since - self.options.lookback, since
-        )
+        parents = await db.recap.authors(outside) if outside else {}
+        lookback = await db.recap.interactions(facts.guild_id, since - self.options.lookback, since)
+        return _Inputs(messages, reactions, parents, lookback)
+
+    def _index(
+        self,
+        facts: GuildFacts,
+        inputs: _Inputs,
+        since: dt.datetime,
+        until: dt.datetime,
+        language: str | None,
+    ) -> _Loaded:
+        """Segment and index the window once (pure: no I/O)."""
         names = {u: m.label for u, m in facts.members.items()}
-        counts = Counter(message_id for message_id, _ in reactions)
-        segments = segment(messages, facts.channels, names, counts, self.options.segment)
+        counts = Counter(message_id for message_id, _ in inputs.reactions)
+        segments = segment(inputs.messages, facts.channels, names, counts, self.options.segment)
         index = build_index(
             segments,
             since,
             until,
-            reactions=reactions,
-            parent_authors=parents,
-            lookback=lookback,
+            reactions=inputs.reactions,
+            parent_authors=inputs.parents,
+            lookback=inputs.lookback,
         )
         return _Loaded(facts, segments, index, names, language)
 
@@ -371,6 +411,7 @@ __all__ = [
     "RunResult",
     "cache_key",
     "fallback_summary",
+    "load_facts",
     "summary_from_json",
     "summary_to_json",
 ]

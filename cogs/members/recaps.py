@@ -11,7 +11,7 @@ from discord import app_commands
 
 from bot.recap import render_embeds
 from bot.schedule import ScheduleError, zone
-from bot.scoped import channel_digest, public_scope, restrict_recap
+from bot.scoped import channel_digest
 from bot.timeutil import utcnow
 from bot.window import MAX_DAYS, WindowError, recap_window
 from cogs.common import (
@@ -90,10 +90,8 @@ class Recaps(HearthCog):
         service = self.bot.recaps
         window = await self._window(guild_id, days, since)
         await interaction.response.defer(ephemeral=not public, thinking=True)
-        recap = await service.recap(guild_id, user_id, *window)
-        if public:
-            allowed = await public_scope(self.bot.store, guild_id, interaction.channel_id or 0)
-            recap = restrict_recap(recap, allowed)
+        where = (interaction.channel_id or 0) if public else None
+        recap = await service.recap(guild_id, user_id, *window, public_in=where)
         notice = await self._dm_notice(guild_id, user_id)
         await send_embed_messages(
             interaction,

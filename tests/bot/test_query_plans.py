@@ -87,11 +87,11 @@ def _key(sql: str) -> str:
 async def capture(store: Store, call: Call) -> list[str]:
     """The distinct statements ``call`` ran that touch a big table."""
     seen: list[str] = []
-    await store.conn.set_trace_callback(seen.append)
+    await store.set_trace_callback(seen.append)  # the writer's and the readers' statements
     try:
         await call(store)
     finally:
-        await store.conn.set_trace_callback(None)
+        await store.set_trace_callback(None)
     unique = {}
     for sql in seen:
         text = sql.strip()
