@@ -22,7 +22,6 @@ from typing import Any
 
 from bot.db import ReadView, Store
 from bot.db.recap import CachedSummary
-from bot.models import GuildRecord, MessageRecord
 from bot.recap.compose import (
     Digest,
     MemberRecap,
@@ -32,6 +31,7 @@ from bot.recap.compose import (
     labels_for,
 )
 from bot.recap.index import WindowIndex, build_index
+from bot.recap.load import Inputs, load_facts
 from bot.recap.rank import (
     DEFAULT_CONFIG,
     Interest,
@@ -103,30 +103,6 @@ def fallback_summary(conversation: Conversation, note: str) -> Summary:
         backend="fallback",
         note=note,
     )
-
-
-async def load_facts(db: ReadView, guild_id: int) -> GuildFacts:
-    """The permission facts of a guild. Call it inside ``store.read()`` so that every table
-    comes from the same committed state."""
-    guild = await db.guilds.get(guild_id) or GuildRecord(guild_id, "")
-    return GuildFacts.build(
-        guild,
-        await db.guilds.roles(guild_id),
-        await db.channels.list(guild_id),
-        await db.members.all_role_ids(guild_id),
-        await db.recap.thread_members(guild_id),
-        await db.members.list(guild_id),
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class _Inputs:
-    """What a run reads from the window, before any computation."""
-
-    messages: list[MessageRecord]
-    reactions: list[tuple[int, int]]
-    parents: dict[int, int]
-    lookback: list[tuple[int, int, int]]
 
 
 @dataclass(slots=True)
@@ -307,7 +283,7 @@ class RecapService:
         since: dt.datetime,
         until: dt.datetime,
         channels: Collection[int],
-    ) -> _Inputs:
+    ) -> Inputs:
         """What the window holds in ``channels`` (inside the run's snapshot)."""
         bots = frozenset(u for u, m in facts.members.items() if m.is_bot)
         messages = await select_messages(
@@ -322,12 +298,12 @@ class RecapService:
         outside = {m.reply_to_id for m in messages if m.reply_to_id and m.reply_to_id not in kept}
         parents = await db.recap.authors(outside) if outside else {}
         lookback = await db.recap.interactions(facts.guild_id, since - self.options.lookback, since)
-        return _Inputs(messages, reactions, parents, lookback)
+        return Inputs(messages, reactions, parents, lookback)
 
     def _index(
         self,
         facts: GuildFacts,
-        inputs: _Inputs,
+        inputs: Inputs,
         since: dt.datetime,
         until: dt.datetime,
         language: str | None,

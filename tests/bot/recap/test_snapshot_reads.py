@@ -29,7 +29,7 @@ from bot.models import (
 )
 from bot.recap import RecapService, digest_channels, readable_channels
 from bot.recap.extractive import ExtractiveSummarizer
-from bot.recap.service import load_facts
+from bot.recap.load import load_facts
 from bot.recap.visibility import GuildFacts
 from bot.timeutil import snowflake_at
 
