@@ -195,6 +195,13 @@ class ArchiveWriter:
                 _Op("thread_member", lambda s: s.channels.remove_thread_member(thread_id, user_id))
             )
 
+    def thread_members_replaced(self, thread_id: int, user_ids: Sequence[int]) -> None:
+        """A fresh member list of a thread replaces what is stored (empty: nobody known)."""
+        ids = list(user_ids)
+        self._put(
+            _Op("thread_members", lambda s: s.channels.replace_thread_members(thread_id, ids))
+        )
+
     def members(self, records: Sequence[MemberRecord]) -> None:
         """Members joined, changed (name, roles) or were seen in a guild snapshot."""
         if records:

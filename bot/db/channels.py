@@ -176,6 +176,11 @@ class ChannelRepository:
             [(thread_id, u) for u in user_ids],
         )
 
+    async def replace_thread_members(self, thread_id: int, user_ids: Iterable[int]) -> None:
+        """The thread's members are exactly ``user_ids`` (a fresh list from Discord)."""
+        await self.conn.execute("DELETE FROM thread_members WHERE thread_id = ?", (thread_id,))
+        await self.add_thread_members(thread_id, user_ids)
+
     async def remove_thread_member(self, thread_id: int, user_id: int) -> None:
         """Someone left or was removed from a thread."""
         await self.conn.execute(

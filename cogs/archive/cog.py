@@ -173,20 +173,49 @@ class Archive(commands.Cog):
 
     # -- threads and channels ---------------------------------------------------------------
     def _thread(self, thread: discord.Thread) -> None:
-        members = [m.id for m in thread.members]
-        if thread.owner_id:
-            members.append(thread.owner_id)
-        self.writer.channel(convert.channel_record(thread), members)
+        """The thread's record; who is in it comes only from member events and fetched lists
+        (its owner included: an owner who left a private thread no longer reads it)."""
+        self.writer.channel(convert.channel_record(thread))
+
+    async def _thread_members(self, thread: discord.Thread) -> None:
+        """Replace a private thread's stored members with Discord's list (fail closed)."""
+        if not thread.is_private():
+            return
+        try:
+            members = await thread.fetch_members()
+        except discord.HTTPException as exc:
+            # Keep the thread readable only by those who manage threads until a later list.
+            log.warning("could not list members of private thread %s: %s", thread.id, exc)
+            members = []
+        self.writer.thread_members_replaced(thread.id, [m.id for m in members])
 
     @commands.Cog.listener()
     async def on_thread_create(self, thread: discord.Thread) -> None:
-        """A thread or forum post was created (or the bot was added to an older one)."""
-        self._thread(thread)
+        """A thread or forum post was created (the creator is its first member)."""
+        self.writer.channel(
+            convert.channel_record(thread), [thread.owner_id] if thread.owner_id else []
+        )
         created = thread.created_at
         if created is not None and utcnow() - created < dt.timedelta(minutes=1):
             self.live.add(thread.id)  # brand new: every message in it arrives live
         else:
             self.schedule_backfill()
+
+    @commands.Cog.listener()
+    async def on_thread_join(self, thread: discord.Thread) -> None:
+        """The bot was added to a thread it could not see (discord.py dispatches this, not
+        ``thread_create``): store it, learn who is in it, read its history."""
+        self._thread(thread)
+        await self._thread_members(thread)
+        self.schedule_backfill()
+
+    @commands.Cog.listener()
+    async def on_thread_remove(self, thread: discord.Thread) -> None:
+        """The bot was removed from a thread: a private one can no longer be followed, so
+        nobody is known to be in it any more (managers still read it)."""
+        if thread.is_private():
+            self.writer.thread_members_replaced(thread.id, [])
+        self.live.discard(thread.id)
 
     @commands.Cog.listener()
     async def on_thread_update(self, before: discord.Thread, after: discord.Thread) -> None:
@@ -206,9 +235,14 @@ class Archive(commands.Cog):
 
     @commands.Cog.listener()
     async def on_raw_thread_member_remove(self, payload: discord.RawThreadMembersUpdate) -> None:
-        """Someone left a thread."""
-        for user_id in payload.removed_member_ids or ():
-            self.writer.thread_member(payload.thread_id, user_id, joined=False)
+        """Someone left or was removed from a thread.
+
+        discord.py dispatches this once per removed member, each time with the whole
+        THREAD_MEMBERS_UPDATE; the ids are in its raw ``removed_member_ids`` (removing twice is
+        harmless). The bot's own removal arrives as ``on_thread_remove``.
+        """
+        for user_id in payload.data.get("removed_member_ids", ()):
+            self.writer.thread_member(payload.thread_id, int(user_id), joined=False)
 
     @commands.Cog.listener()
     async def on_guild_channel_create(self, channel: discord.abc.GuildChannel) -> None:
