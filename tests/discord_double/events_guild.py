@@ -244,3 +244,61 @@ class GuildEvents(WorldMixin):
         channel = self.state.remove_channel(channel_id)
         if channel is not None:
             await self.gateway.dispatch("CHANNEL_DELETE", channel, intents=GUILDS)
+
+    # ------------------------------------------------------------ guild, roles
+    async def update_guild(self, *, guild_id: int | None = None, **fields: Any) -> JSON:
+        """Change guild fields (e.g. ``owner_id`` for an ownership transfer): GUILD_UPDATE.
+
+        Discord sends the guild object with its roles, without channels or members.
+        """
+        gid = guild_id or self.default_guild_id
+        guild = self.state.guilds[gid]
+        guild.data.update({k: str(v) if k.endswith("_id") and v else v for k, v in fields.items()})
+        data = forms.guild_rest(self.state, gid)
+        data.pop("approximate_member_count", None)
+        data.pop("approximate_presence_count", None)
+        await self.gateway.dispatch("GUILD_UPDATE", data, intents=GUILDS)
+        return data
+
+    async def create_role(
+        self, name: str, permissions: int, *, guild_id: int | None = None, **kwargs: Any
+    ) -> JSON:
+        """A new role (GUILD_ROLE_CREATE: ``guild_id`` and ``role``)."""
+        gid = guild_id or self.default_guild_id
+        role = self.state.add_role(gid, name, permissions, **kwargs)
+        await self.gateway.dispatch(
+            "GUILD_ROLE_CREATE", {"guild_id": str(gid), "role": copy.deepcopy(role)}, intents=GUILDS
+        )
+        return copy.deepcopy(role)
+
+    async def update_role(
+        self, role_id: int, *, guild_id: int | None = None, **fields: Any
+    ) -> JSON:
+        """Change a role (``permissions`` as an int, ``name``…): GUILD_ROLE_UPDATE."""
+        gid = guild_id or self.default_guild_id
+        role = self.state.guilds[gid].roles[role_id]
+        for key, value in fields.items():
+            role[key] = str(value) if key == "permissions" else value
+        await self.gateway.dispatch(
+            "GUILD_ROLE_UPDATE", {"guild_id": str(gid), "role": copy.deepcopy(role)}, intents=GUILDS
+        )
+        return copy.deepcopy(role)
+
+    async def delete_role(self, role_id: int, *, guild_id: int | None = None) -> None:
+        """Delete a role (GUILD_ROLE_DELETE: ``guild_id`` and ``role_id``).
+
+        As in Discord, members lose it and channels lose its overwrites, with no further events.
+        """
+        gid = guild_id or self.default_guild_id
+        guild = self.state.guilds[gid]
+        guild.roles.pop(role_id)
+        for member in guild.members.values():
+            member["roles"] = [r for r in member["roles"] if int(r) != role_id]
+        for channel in self.state.guild_channels(gid):
+            stored = self.state.channels[int(channel["id"])]
+            stored["permission_overwrites"] = [
+                o for o in stored.get("permission_overwrites", []) if int(o["id"]) != role_id
+            ]
+        await self.gateway.dispatch(
+            "GUILD_ROLE_DELETE", {"guild_id": str(gid), "role_id": str(role_id)}, intents=GUILDS
+        )
