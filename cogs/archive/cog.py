@@ -51,6 +51,8 @@ class Archive(commands.Cog):
         """Full (re)connect: snapshot every guild, then backfill."""
         for guild in self.bot.guilds:
             self.snapshot(guild)
+        for guild in self.bot.guilds:
+            await self._private_thread_members(guild)
         self.schedule_backfill()
 
     @commands.Cog.listener()
@@ -67,7 +69,13 @@ class Archive(commands.Cog):
     async def on_guild_join(self, guild: discord.Guild) -> None:
         """Added to a new guild."""
         self.snapshot(guild)
+        await self._private_thread_members(guild)
         self.schedule_backfill()
+
+    @commands.Cog.listener()
+    async def on_guild_update(self, before: discord.Guild, after: discord.Guild) -> None:
+        """Renamed, or ownership transferred (the owner reads every channel)."""
+        self.writer.guild(convert.guild_record(after))
 
     def snapshot(self, guild: discord.Guild) -> None:
         """Queue the guild's roles, channels, threads and members (the permission facts)."""
@@ -176,6 +184,12 @@ class Archive(commands.Cog):
         """The thread's record; who is in it comes only from member events and fetched lists
         (its owner included: an owner who left a private thread no longer reads it)."""
         self.writer.channel(convert.channel_record(thread))
+
+    async def _private_thread_members(self, guild: discord.Guild) -> None:
+        """Private threads' member lists are not in GUILD_CREATE: fetch each one, since members
+        may have left or been removed while the bot was away."""
+        for thread in guild.threads:
+            await self._thread_members(thread)
 
     async def _thread_members(self, thread: discord.Thread) -> None:
         """Replace a private thread's stored members with Discord's list (fail closed)."""

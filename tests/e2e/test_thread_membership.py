@@ -66,3 +66,19 @@ async def test_an_owner_who_left_is_not_re_added_by_a_thread_update(discord_doub
         await settle(bot)
         assert not await _reads_thread(bot, seed.guild_id, carol, thread_id)
         assert await _reads_thread(bot, seed.guild_id, dave, thread_id)
+
+
+async def test_removals_while_the_bot_was_away_are_read_on_reconnect(discord_double, tmp_path):
+    seed = discord_double.seed
+    carol, dave = seed.member("carol"), seed.member("dave")
+    db = tmp_path / "h.db"
+    async with running_bot(discord_double, db) as bot:
+        thread_id = await _private_thread(discord_double, carol, [dave])
+        await settle(bot)
+        assert await _reads_thread(bot, seed.guild_id, dave, thread_id)
+    # While the bot is down, dave leaves the thread: nobody tells the bot.
+    discord_double.state.thread_members[thread_id].pop(dave)
+    async with running_bot(discord_double, db) as bot:
+        await settle(bot)
+        assert not await _reads_thread(bot, seed.guild_id, dave, thread_id)
+        assert await _reads_thread(bot, seed.guild_id, carol, thread_id)
