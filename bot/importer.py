@@ -194,6 +194,7 @@ async def _write_header(
         channel_id, guild_id, kind, name, parent_id, topic, private=kind == "private_thread"
     )
     async with store.transaction():
+        await _same_guild(store, source, guild_id, channel_id, parent_id)
         await store.guilds.ensure(guild_id, str(guild.get("name") or ""))
         await store.guilds.ensure_default_role(guild_id, EXPORTED_READABLE)
         if parent_id is not None:
@@ -203,6 +204,18 @@ async def _write_header(
     if stored.deleted:
         log.warning("channel %d was deleted: its messages are not imported", stored.id)
     return record, stored.deleted
+
+
+async def _same_guild(store: Store, source: str, guild_id: int, *channel_ids: int | None) -> None:
+    """Refuse an export whose channel (or parent) is stored under another guild: its messages
+    would be invisible from both (visibility is decided per guild)."""
+    for channel_id in channel_ids:
+        known = await store.channels.get(channel_id) if channel_id is not None else None
+        if known is not None and known.guild_id != guild_id:
+            raise ExportFormatError(
+                f"{source}: channel {channel_id} belongs to guild {known.guild_id} in the "
+                f"database, but this export says guild {guild_id}; nothing of it was imported"
+            )
 
 
 async def _merge_channel(store: Store, channel: ChannelRecord) -> ChannelRecord:
