@@ -55,30 +55,32 @@ class RecapRepository:
 
     async def interactions(
         self, guild_id: int, since: dt.datetime, until: dt.datetime
-    ) -> list[tuple[int, int, int]]:
-        """(from, to, count) replies and user mentions between two people in [since, until).
+    ) -> list[tuple[int, int, int, int]]:
+        """(from, to, channel, count) replies and user mentions between two people in
+        [since, until), per channel.
 
-        Used as a longer lookback for "people you talk to often"; a reply to oneself is not an
-        interaction.
+        Used as a longer lookback for "people you talk to often"; kept per channel so each member
+        counts only the channels they can read. A reply to oneself is not an interaction.
         """
         args = (guild_id, ms(since), ms(until))
-        pairs: dict[tuple[int, int], int] = {}
+        pairs: dict[tuple[int, int, int], int] = {}
         queries = (
-            "SELECT m.author_id, p.author_id, COUNT(*) FROM messages m "
+            "SELECT m.author_id, p.author_id, m.channel_id, COUNT(*) FROM messages m "
             "JOIN messages p ON p.id = m.reply_to_id WHERE m.guild_id = ? "
             "AND m.created_at >= ? AND m.created_at < ? AND m.deleted = 0 "
-            "AND p.author_id != m.author_id GROUP BY m.author_id, p.author_id",
-            "SELECT m.author_id, x.target_id, COUNT(*) FROM messages m "
+            "AND p.author_id != m.author_id GROUP BY m.author_id, p.author_id, m.channel_id",
+            "SELECT m.author_id, x.target_id, m.channel_id, COUNT(*) FROM messages m "
             "JOIN mentions x ON x.message_id = m.id AND x.target_type = 'user' "
             "WHERE m.guild_id = ? AND m.created_at >= ? AND m.created_at < ? "
             "AND m.deleted = 0 AND x.target_id != m.author_id "
-            "GROUP BY m.author_id, x.target_id",
+            "GROUP BY m.author_id, x.target_id, m.channel_id",
         )
         for query in queries:
             async with self.conn.execute(query, args) as cur:
-                async for source, target, count in cur:
-                    pairs[(source, target)] = pairs.get((source, target), 0) + count
-        return [(a, b, n) for (a, b), n in sorted(pairs.items())]
+                async for source, target, channel_id, count in cur:
+                    key = (source, target, channel_id)
+                    pairs[key] = pairs.get(key, 0) + count
+        return [(a, b, c, n) for (a, b, c), n in sorted(pairs.items())]
 
     async def authors(self, message_ids: Iterable[int]) -> dict[int, int]:
         """Authors of the given messages (for replies to messages before a window)."""

@@ -129,7 +129,8 @@ class WindowIndex:
     questions_by_author: dict[int, list[tuple[int, MessageRecord]]]
     user_words: dict[int, Counter[str]]  # author -> word -> messages using it
     doc_freq: Counter[str]  # word -> conversations using it
-    pairs: dict[int, dict[int, float]]  # user -> user -> interaction weight
+    # user -> user -> channel -> interaction weight: a member counts only the channels they read
+    pairs: dict[int, dict[int, dict[int, float]]]
     channel_messages: Counter[int]
     channel_authors: dict[int, set[int]]
 
@@ -139,11 +140,15 @@ class WindowIndex:
         return min(max((info.last - self.since).total_seconds() / span, 0.0), 1.0)
 
 
-def _add_pairs(pairs: dict[int, dict[int, float]], a: int, b: int, weight: float) -> None:
+Pairs = dict[int, dict[int, dict[int, float]]]
+
+
+def _add_pairs(pairs: Pairs, a: int, b: int, channel_id: int, weight: float) -> None:
     if a != b:
-        mine, theirs = pairs.setdefault(a, {}), pairs.setdefault(b, {})
-        mine[b] = mine.get(b, 0.0) + weight
-        theirs[a] = theirs.get(a, 0.0) + weight
+        mine = pairs.setdefault(a, {}).setdefault(b, {})
+        theirs = pairs.setdefault(b, {}).setdefault(a, {})
+        mine[channel_id] = mine.get(channel_id, 0.0) + weight
+        theirs[channel_id] = theirs.get(channel_id, 0.0) + weight
 
 
 def _scan(
@@ -194,13 +199,14 @@ def build_index(
     *,
     reactions: Iterable[tuple[int, int]] = (),
     parent_authors: Mapping[int, int] | None = None,
-    lookback: Iterable[tuple[int, int, int]] = (),
+    lookback: Iterable[tuple[int, int, int, int]] = (),
 ) -> WindowIndex:
     """Index a window's conversations.
 
     ``reactions`` are (message id, user id); ``parent_authors`` gives the authors of messages
-    replied to from before the window; ``lookback`` adds (from, to, count) interactions from a
-    longer period to the "people you talk to often" weights.
+    replied to from before the window; ``lookback`` adds (from, to, channel, count) interactions
+    from a longer period to the "people you talk to often" weights. Every weight is kept per
+    channel, so a member's circle counts only what happened where they can read.
     """
     by_message: dict[int, list[int]] = {}
     reacted: set[tuple[int, int]] = set()
@@ -211,7 +217,7 @@ def build_index(
     for seg in segments:
         author_of.update((m.id, m.author_id) for m in seg.messages)
     convs = [ConvInfo(i, seg) for i, seg in enumerate(segments)]
-    pairs: dict[int, dict[int, float]] = {}
+    pairs: Pairs = {}
     related: dict[int, set[int]] = {}
     waiting: dict[int, list[tuple[int, MessageRecord]]] = {}
     user_words: dict[int, Counter[str]] = {}
@@ -221,7 +227,7 @@ def build_index(
     for info in convs:
         addressed, interactions = _scan(info, author_of, by_message)
         for a, b, weight in interactions:
-            _add_pairs(pairs, a, b, weight)
+            _add_pairs(pairs, a, b, info.channel_id, weight)
         for target, message in addressed:
             waiting.setdefault(target, []).append((info.index, message))
         for user in (*info.counts, *info.replied, *info.mentioned, *info.reactors):
@@ -231,8 +237,8 @@ def build_index(
             user_words.setdefault(m.author_id, Counter()).update(set(tokens(m.content)))
         channel_messages[info.channel_id] += len(info.segment.messages)
         channel_authors.setdefault(info.channel_id, set()).update(info.counts)
-    for a, b, count in lookback:
-        _add_pairs(pairs, a, b, float(count))
+    for a, b, channel_id, count in lookback:
+        _add_pairs(pairs, a, b, channel_id, float(count))
     raw = [_liveliness(info) for info in convs]
     top = max(raw, default=0.0) or 1.0
     for info, value in zip(convs, raw, strict=True):

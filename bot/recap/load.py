@@ -30,4 +30,4 @@ class Inputs:
     messages: list[MessageRecord]
     reactions: list[tuple[int, int]]
     parents: dict[int, int]
-    lookback: list[tuple[int, int, int]]
+    lookback: list[tuple[int, int, int, int]]  # (from, to, channel, count)

@@ -110,9 +110,15 @@ def inferred_interests(index: WindowIndex, member_id: int, top: int) -> list[Int
     return [Interest(word, frozenset({word}), False) for _, word in scored[:top]]
 
 
-def circle_of(index: WindowIndex, member_id: int, size: int) -> list[int]:
-    """The people the member talks with most (weight at least 2), closest first."""
-    weights = index.pairs.get(member_id, {})
+def circle_of(
+    index: WindowIndex, member_id: int, size: int, readable: Collection[int]
+) -> list[int]:
+    """The people the member talks with most (weight at least 2), closest first, counting only
+    replies, mentions and conversations in channels the member can read."""
+    weights = {
+        u: sum(w for channel, w in by_channel.items() if channel in readable)
+        for u, by_channel in index.pairs.get(member_id, {}).items()
+    }
     ranked = sorted(
         ((w, u) for u, w in weights.items() if w >= 2.0 and u != member_id),
         key=lambda p: (-p[0], p[1]),
@@ -243,7 +249,7 @@ def plan_member(
 ) -> MemberPlan:
     """Rank the conversations the member can read; find what waits for them."""
     names = names or {}
-    circle = circle_of(index, member_id, config.circle)
+    circle = circle_of(index, member_id, config.circle, readable)
     interests = list(declared)
     known = {i.words for i in interests}
     for interest in inferred_interests(index, member_id, config.inferred_interests):

@@ -148,7 +148,7 @@ def test_circle_topics_and_new_since_last_seen():
         msg(21, 5, 1201, "board games yes", reply=20),
     ]
     index = index_of(messages)
-    assert circle_of(index, 1, 8) == [2]
+    assert circle_of(index, 1, 8, frozenset({10})) == [2]
     readable = frozenset({10})
     plan = plan_member(
         index,
@@ -210,7 +210,9 @@ def test_questions_you_could_answer_by_interest_or_circle():
     ]
     index = index_of(messages)
     sourdough = interest_from_text("sourdough")
-    found = answerable(index, 1, frozenset({10}), circle_of(index, 1, 8), [sourdough], 5)
+    found = answerable(
+        index, 1, frozenset({10}), circle_of(index, 1, 8, frozenset({10})), [sourdough], 5
+    )
     assert {p.message.id for p in found} == {3, 4}
     plan = plan_member(index, 1, readable=frozenset({10}), declared=[sourdough])
     assert {p.message.id for p in plan.questions} == {3, 4}
