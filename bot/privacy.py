@@ -22,6 +22,8 @@ from typing import Any
 from bot.db import Store
 from bot.db.privacy import PrivacyRepository
 from bot.models import Member
+from bot.recap.load import load_facts
+from bot.recap.visibility import readable_channels
 from bot.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -97,10 +99,13 @@ class PrivacyService:
 
     async def status(self, guild_id: int, user_id: int) -> PrivacyStatus:
         """Counts of what is stored and the member's settings."""
-        async with self._lock(guild_id, user_id):
-            counts = await self.repo.counts(guild_id, user_id)
-            member: Member | None = await self.store.members.get(guild_id, user_id)
-            interests = (await self.store.recap.interests(guild_id)).get(user_id, ())
+        async with self._lock(guild_id, user_id), self.store.read() as db:
+            counts = await db.privacy.counts(guild_id, user_id)
+            readable = readable_channels(await load_facts(db, guild_id), user_id)
+            mentions = await db.privacy.mentions_by_channel(guild_id, user_id)
+            counts["mentions"] = sum(n for c, n in mentions.items() if c in readable)
+            member: Member | None = await db.members.get(guild_id, user_id)
+            interests = (await db.recap.interests(guild_id)).get(user_id, ())
         return PrivacyStatus(
             guild_id=guild_id,
             user_id=user_id,
@@ -126,14 +131,19 @@ class PrivacyService:
 
     async def export(self, guild_id: int, user_id: int) -> dict[str, Any]:
         """Everything stored about the member as JSON-able values."""
-        async with self._lock(guild_id, user_id):
-            data = await self.repo.export(guild_id, user_id)
+        async with self._lock(guild_id, user_id), self.store.read() as db:
+            data = await db.privacy.export(guild_id, user_id)
+            readable = readable_channels(await load_facts(db, guild_id), user_id)
+        # Mentions are other people's words: list only those where the member can read.
+        data["mentions_of_you"] = [
+            m for m in data["mentions_of_you"] if m["channel_id"] in readable
+        ]
         return {
             "format": EXPORT_FORMAT,
             "exported_at": self.clock().isoformat(),
             "note": (
                 "Everything Hearth stores about you in this server. Mentions list only where "
-                "you were mentioned; other people's words are theirs."
+                "you were mentioned, in channels you can read; other people's words are theirs."
             ),
             **data,
         }

@@ -100,6 +100,16 @@ class PrivacyRepository:
         """How many rows of each kind the store holds about the member."""
         return {name: await self._scalar(q, (guild_id, user_id)) for name, q in _COUNTS}
 
+    async def mentions_by_channel(self, guild_id: int, user_id: int) -> dict[int, int]:
+        """How often the member is mentioned, by channel (to count only readable ones)."""
+        async with self.conn.execute(
+            "SELECT m.channel_id, COUNT(*) FROM mentions x JOIN messages m ON m.id = x.message_id "
+            "WHERE m.guild_id = ?1 AND x.target_type = 'user' AND x.target_id = ?2 "
+            "GROUP BY m.channel_id",
+            (guild_id, user_id),
+        ) as cur:
+            return {channel_id: n async for channel_id, n in cur}
+
     async def export(self, guild_id: int, user_id: int) -> dict[str, Any]:
         """Everything stored about the member, as plain JSON values (times in ISO 8601)."""
         args = (guild_id, user_id)
