@@ -52,6 +52,10 @@ class ArchiveWriter:
         self._flush_lock = asyncio.Lock()
         self.flushed_batches = 0
         self.failed_flushes = 0
+        self._queued = 0  # ops ever queued
+        self._landed = 0  # ops ever committed (they land in order)
+        # (guild id, user id) -> newest message id forgotten: never stored again from history
+        self._forgotten: dict[tuple[int, int], int] = {}
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
@@ -68,6 +72,21 @@ class ArchiveWriter:
             self._task = None
         while await self.flush():
             pass
+
+    async def drain(self) -> None:
+        """Land every write queued before this call (``flush`` lands one batch at most)."""
+        target = self._queued
+        while self._landed < target:
+            await self.flush()
+
+    def forgotten(self, guild_id: int, user_id: int, up_to_id: int) -> None:
+        """A member's messages up to ``up_to_id`` were forgotten: history read before (a
+        running backfill, a late edit) must not store them again."""
+        key = (guild_id, user_id)
+        self._forgotten[key] = max(self._forgotten.get(key, 0), up_to_id)
+
+    def _keep(self, record: MessageRecord) -> bool:
+        return record.id > self._forgotten.get((record.guild_id, record.author_id), 0)
 
     async def backpressure(self) -> None:
         """Let a producer (backfill, import) wait while the queue is long, keeping memory flat."""
@@ -99,13 +118,15 @@ class ArchiveWriter:
             if not ops:
                 return 0
             async with self.store.transaction():
-                await _apply(self.store, ops)
+                await _apply(self.store, ops, self._keep)
             del self._ops[: len(ops)]
+            self._landed += len(ops)
             self.flushed_batches += 1
             return len(ops)
 
     def _put(self, op: _Op) -> None:
         self._ops.append(op)
+        self._queued += 1
         if len(self._ops) >= self.max_batch:
             self._wake.set()
 
@@ -130,7 +151,9 @@ class ArchiveWriter:
             return
 
         async def apply(s: Store) -> None:
-            if not await s.messages.edit(record.id, record.content, edited_at, record.mentions):
+            # Stored only if unknown, and never a forgotten message.
+            edited = await s.messages.edit(record.id, record.content, edited_at, record.mentions)
+            if not edited and self._keep(record):
                 await s.messages.insert_many([record])
 
         self._put(_Op("edit", apply))
@@ -229,8 +252,9 @@ async def _noop(_: Store) -> None:
     return None
 
 
-async def _apply(store: Store, ops: list[_Op]) -> None:
-    """Apply ops in order, merging runs of consecutive messages into one executemany."""
+async def _apply(store: Store, ops: list[_Op], keep: Callable[[MessageRecord], bool]) -> None:
+    """Apply ops in order, merging runs of consecutive messages into one executemany; new
+    messages that ``keep`` refuses (forgotten) are dropped."""
     run: list[MessageRecord] = []
     advance: dict[int, int] = {}
 
@@ -250,7 +274,7 @@ async def _apply(store: Store, ops: list[_Op]) -> None:
 
     for op in ops:
         if op.kind == "messages":
-            run.extend(op.messages)
+            run.extend(m for m in op.messages if keep(m))
             if op.advance:
                 for m in op.messages:
                     advance[m.channel_id] = max(advance.get(m.channel_id, 0), m.id)

@@ -107,7 +107,9 @@ class HearthBot(commands.Bot):
             clock=self.clock,
             dm_interval=self.dm_interval,
         )
-        self.privacy = PrivacyService(self.store, flush=self.writer.flush)
+        self.privacy = PrivacyService(
+            self.store, flush=self.writer.drain, forgotten=self.writer.forgotten
+        )
         self.scheduler = HearthScheduler(
             self.store,
             self.delivery,

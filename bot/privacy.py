@@ -24,7 +24,7 @@ from bot.db.privacy import PrivacyRepository
 from bot.models import Member
 from bot.recap.load import load_facts
 from bot.recap.visibility import readable_channels
-from bot.timeutil import utcnow
+from bot.timeutil import snowflake_at, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -73,12 +73,16 @@ class PrivacyService:
         store: Store,
         *,
         flush: Callable[[], Awaitable[object]] | None = None,
+        forgotten: Callable[[int, int, int], None] | None = None,
         clock: Callable[[], dt.datetime] = utcnow,
     ) -> None:
-        """``flush`` lands queued archive writes first, so nothing of theirs arrives late."""
+        """``flush`` lands every queued archive write first (``ArchiveWriter.drain``), so
+        nothing of theirs arrives late; ``forgotten`` (``ArchiveWriter.forgotten``) keeps
+        history read before the forget (a running backfill) from storing it again."""
         self.store = store
         self.repo: PrivacyRepository = store.privacy
         self.flush = flush
+        self.forgotten = forgotten
         self.clock = clock
         self._locks: dict[tuple[int, int], asyncio.Lock] = {}
 
@@ -149,7 +153,13 @@ class PrivacyService:
         }
 
     async def forget(self, guild_id: int, user_id: int) -> ForgetReport:
-        """Delete everything stored about the member in this guild; report what and what not."""
+        """Delete everything stored about the member in this guild; report what and what not.
+
+        Then checkpoint the WAL (with ``secure_delete`` on, the deleted rows are zeroed in the
+        database file, and the truncated WAL no longer holds them)."""
+        if self.forgotten is not None:  # everything they wrote until now
+            last = snowflake_at(self.clock() + dt.timedelta(milliseconds=1)) - 1
+            self.forgotten(guild_id, user_id, last)
         if self.flush is not None:
             try:
                 await self.flush()
@@ -169,6 +179,8 @@ class PrivacyService:
                 for table, n in done.items():
                     counts[table] = counts.get(table, 0) + max(n, 0)
             member = await self.store.members.get(guild_id, user_id)
+        if not await self.store.checkpoint():
+            log.warning("forget: a reader kept the WAL checkpoint from finishing; it runs again")
         log.info(
             "forget guild=%s user=%s: %d rows, failed=%s",
             guild_id,

@@ -102,6 +102,13 @@ class Store(ReadView):
         async with self._write_lock, transaction(self.conn):
             yield
 
+    async def checkpoint(self) -> bool:
+        """Copy the WAL into the database file and truncate it (after a forget, so deleted
+        rows do not stay readable in the -wal file); False if a reader kept it from finishing."""
+        async with self._write_lock, self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
+            row = await cur.fetchone()
+        return row is not None and row[0] == 0
+
     async def set_trace_callback(self, callback: Callable[[str], object] | None) -> None:
         """Call ``callback`` with every statement run on any of the store's connections."""
         self._trace = callback

@@ -60,6 +60,9 @@ async def connect(path: str) -> aiosqlite.Connection:
         await conn.execute("PRAGMA synchronous=NORMAL")
         await conn.execute("PRAGMA foreign_keys=ON")
         await conn.execute("PRAGMA busy_timeout=5000")
+        # Deleted rows are overwritten with zeros, so forgotten text does not linger in free
+        # pages (builds without SQLITE_SECURE_DELETE leave them readable otherwise).
+        await conn.execute("PRAGMA secure_delete=ON")
         await migrate(conn)
     except sqlite3.DatabaseError as exc:
         await conn.close()
