@@ -172,6 +172,7 @@ class MessageRepository:
         """
         cur = await self.conn.execute(
             "UPDATE messages SET content = ?1, edited_at = ?2 WHERE id = ?3 AND deleted = 0 "
+            "AND (edited_at IS NULL OR edited_at <= ?2) "  # never back to an older edit
             "AND NOT EXISTS (SELECT 1 FROM members WHERE guild_id = messages.guild_id "
             "AND user_id = messages.author_id AND logging_paused = 1) "
             f"AND NOT EXISTS ({_CLOSED.format('messages.channel_id')})",
@@ -223,6 +224,18 @@ class MessageRepository:
             await self.conn.execute(
                 "DELETE FROM reactions WHERE message_id = ? AND emoji = ?", (message_id, emoji)
             )
+
+    async def in_range(
+        self, channel_id: int, after_id: int, up_to_id: int
+    ) -> dict[int, tuple[str, dt.datetime | None]]:
+        """(content, edited_at) of the channel's live messages with ``after_id < id <=
+        up_to_id`` (what a re-read of that range should find again)."""
+        async with self.conn.execute(
+            "SELECT id, content, edited_at FROM messages WHERE channel_id = ? AND id > ? "
+            "AND id <= ? AND deleted = 0",
+            (channel_id, after_id, up_to_id),
+        ) as cur:
+            return {r[0]: (r[1], when(r[2])) async for r in cur}
 
     async def newest_id(self, channel_id: int) -> int | None:
         """The newest stored message id of a channel or thread."""

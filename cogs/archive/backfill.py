@@ -26,11 +26,14 @@ PROGRESS_EVERY = 5.0  # seconds between progress log lines
 CURSOR_EVERY = 200  # messages between cursor checkpoints
 
 
-def _loggable(guild: discord.Guild) -> Iterable[discord.TextChannel | discord.Thread]:
+def _loggable(
+    guild: discord.Guild, extra: Iterable[discord.Thread] = ()
+) -> Iterable[discord.TextChannel | discord.Thread]:
     yield from guild.text_channels
     for thread in guild.threads:
         if not thread.archived:
             yield thread
+    yield from extra  # threads that archived while the bot was away
 
 
 async def backfill_guild(
@@ -40,13 +43,15 @@ async def backfill_guild(
     *,
     days: int,
     on_channel_done: set[int] | None = None,
+    extra: Iterable[discord.Thread] = (),
 ) -> int:
-    """Backfill every tracked channel of ``guild``; returns how many messages were read."""
+    """Backfill every tracked channel of ``guild`` (and ``extra`` threads); returns how many
+    messages were read."""
     await writer.flush()
     tracked = {c.id for c in await store.channels.tracked(guild.id)}
     total = 0
     last_log = time.monotonic()
-    for channel in _loggable(guild):
+    for channel in _loggable(guild, extra):
         if channel.id not in tracked or not convert.can_read(channel):
             continue
         cursor = await store.cursors.get(channel.id)

@@ -14,6 +14,7 @@ from discord.ext import commands
 from bot.timeutil import utcnow
 from cogs.archive import convert
 from cogs.archive.backfill import backfill_guild
+from cogs.archive.reconcile import reconcile_guild
 
 if TYPE_CHECKING:
     from bot.client import HearthBot
@@ -32,6 +33,7 @@ class Archive(commands.Cog):
         self._backfill_task: asyncio.Task[None] | None = None
         self._backfill_again = False
         self.backfills_done = 0
+        self._reconcile = False  # a fresh session: reconcile before the next backfill
 
     async def cog_unload(self) -> None:
         """Stop a running backfill; the writer is flushed by the bot on close."""
@@ -53,6 +55,7 @@ class Archive(commands.Cog):
             self.snapshot(guild)
         for guild in self.bot.guilds:
             await self._private_thread_members(guild)
+        self._reconcile = True  # nothing missed while away is replayed on a new session
         self.schedule_backfill()
 
     @commands.Cog.listener()
@@ -98,14 +101,19 @@ class Archive(commands.Cog):
     async def _backfill(self) -> None:
         while True:
             self._backfill_again = False
+            reconcile, self._reconcile = self._reconcile, False
             for guild in list(self.bot.guilds):
                 try:
+                    archived = []
+                    if reconcile:
+                        archived = await reconcile_guild(guild, self.bot.store, self.writer)
                     await backfill_guild(
                         guild,
                         self.bot.store,
                         self.writer,
                         days=self.bot.settings.backfill_days,
                         on_channel_done=self.live,
+                        extra=archived,
                     )
                 except Exception:
                     log.exception(
