@@ -14,7 +14,7 @@ from discord.ext import commands
 from bot.timeutil import utcnow
 from cogs.archive import convert
 from cogs.archive.backfill import backfill_guild
-from cogs.archive.reconcile import reconcile_guild
+from cogs.archive.reconcile import reconcile_guild, refresh_thread_members
 
 if TYPE_CHECKING:
     from bot.client import HearthBot
@@ -197,19 +197,7 @@ class Archive(commands.Cog):
         """Private threads' member lists are not in GUILD_CREATE: fetch each one, since members
         may have left or been removed while the bot was away."""
         for thread in guild.threads:
-            await self._thread_members(thread)
-
-    async def _thread_members(self, thread: discord.Thread) -> None:
-        """Replace a private thread's stored members with Discord's list (fail closed)."""
-        if not thread.is_private():
-            return
-        try:
-            members = await thread.fetch_members()
-        except discord.HTTPException as exc:
-            # Keep the thread readable only by those who manage threads until a later list.
-            log.warning("could not list members of private thread %s: %s", thread.id, exc)
-            members = []
-        self.writer.thread_members_replaced(thread.id, [m.id for m in members])
+            await refresh_thread_members(thread, self.writer)
 
     @commands.Cog.listener()
     async def on_thread_create(self, thread: discord.Thread) -> None:
@@ -228,7 +216,7 @@ class Archive(commands.Cog):
         """The bot was added to a thread it could not see (discord.py dispatches this, not
         ``thread_create``): store it, learn who is in it, read its history."""
         self._thread(thread)
-        await self._thread_members(thread)
+        await refresh_thread_members(thread, self.writer)
         self.schedule_backfill()
 
     @commands.Cog.listener()

@@ -159,12 +159,24 @@ async def _inactive_threads(
 
 async def _store_thread(thread: discord.Thread, writer: ArchiveWriter) -> None:
     writer.channel(convert.channel_record(thread))
-    if thread.is_private():
-        try:
-            members = await thread.fetch_members()
-        except discord.HTTPException:
-            members = []  # fail closed: only those who manage threads read it
-        writer.thread_members_replaced(thread.id, [m.id for m in members])
+    await refresh_thread_members(thread, writer)
+
+
+async def refresh_thread_members(thread: discord.Thread, writer: ArchiveWriter) -> None:
+    """Replace a private thread's stored members with Discord's list (GET thread-members).
+
+    The list is not in GUILD_CREATE and members may have left while the bot was away. If it
+    cannot be read, nobody is known to be in the thread: fail closed, only those who manage
+    threads read it until a later list.
+    """
+    if not thread.is_private():
+        return
+    try:
+        members = await thread.fetch_members()
+    except discord.HTTPException as exc:
+        log.warning("could not list members of private thread %s: %s", thread.id, exc)
+        members = []
+    writer.thread_members_replaced(thread.id, [m.id for m in members])
 
 
 async def _recheck(
