@@ -44,9 +44,9 @@ def can_read(
     if not (perms.view_channel and perms.read_message_history):
         return False
     if isinstance(channel, discord.Thread) and channel.is_private():
+        # Not the owner as such: an owner who left a private thread no longer reads it.
         return (
             perms.manage_threads
-            or channel.owner_id == member.id
             or member.id in thread_members
             or any(m.id == member.id for m in channel.members)
         )

@@ -14,6 +14,7 @@ import pytest
 
 from bot.timeutil import utcnow
 from tests.e2e.harness import running_bot, settle
+from tests.e2e.interact import command_bot, embed_text, invoke
 
 pytestmark = pytest.mark.e2e
 
@@ -82,3 +83,19 @@ async def test_removals_while_the_bot_was_away_are_read_on_reconnect(discord_dou
         await settle(bot)
         assert not await _reads_thread(bot, seed.guild_id, dave, thread_id)
         assert await _reads_thread(bot, seed.guild_id, carol, thread_id)
+
+
+async def test_summary_refuses_a_private_thread_to_its_owner_after_they_left(
+    discord_double, tmp_path
+):
+    seed = discord_double.seed
+    carol, dave = seed.member("carol"), seed.member("dave")
+    async with command_bot(discord_double, tmp_path) as bot:
+        thread_id = await _private_thread(discord_double, carol, [dave])
+        await discord_double.remove_thread_member(thread_id, carol)
+        await settle(bot)
+        call = await invoke(discord_double, "summary", user=carol, channel=thread_id)
+        data = await call.replied()
+        assert "can't read that channel" in data["content"]
+        member = await invoke(discord_double, "summary", user=dave, channel=thread_id)
+        assert "party plan" in embed_text(await member.deferred(ephemeral=True))
