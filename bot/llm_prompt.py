@@ -25,8 +25,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
-from urllib.parse import urlsplit
 
+from bot.recap.links import domain, drop_links, replace_links, visible
 from bot.recap.text import excerpt
 from bot.recap.types import Conversation, Line
 
@@ -47,18 +47,15 @@ _CJK = re.compile(
 )
 _SPACE = re.compile(r"\s+")
 _ANGLES = re.compile(r"<{3,}|>{3,}")
-_URL = re.compile(r"(?i)<?\b[a-z][a-z0-9+.\-]*://[^\s<>]+>?|\bwww\.[^\s<>]+")
 _MASKED = re.compile(r"\[([^\]\n]{0,200})\]\(\s*<?([^)\s>]+)>?[^)\n]*\)")
-_INVITE = re.compile(r"(?i)\b(?:discord(?:app)?\.com/invite|discord\.gg)/[\w-]+")
 _USER = re.compile(r"<@!?(\d+)>")
 _ROLE = re.compile(r"<@&\d+>")
 _CHANNEL = re.compile(r"<#(\d+)>")
 _EMOJI = re.compile(r"<a?(:\w+:)\d+>")
-_EVERYONE = re.compile(r"(?i)@+\s*(everyone|here)\b")
+_EVERYONE = re.compile(r"(?i)@+\s*(everyone|here)")  # no \b: "@everyone詳" pings too
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S | re.I)
 _LEAD = re.compile(r"^(?:[#>]+\s*|[-*•·]\s+|\d+[.)]\s+)+")
-_TAIL = ").,;:!?'\"]*_~"
 
 LANGUAGES = {
     "en": "English", "ja": "Japanese", "ko": "Korean", "zh": "Chinese", "fr": "French",
@@ -129,23 +126,12 @@ def neutralize(text: str) -> str:
     return _SPACE.sub(" ", _CONTROL.sub("", text)).strip()
 
 
-def _domain(url: str) -> str:
-    target = url.strip("<>")
-    if target.lower().startswith("www."):
-        target = "http://" + target
-    try:
-        host = urlsplit(target).hostname
-    except ValueError:
-        host = None
-    return host or "link"
-
-
 def transcript_text(text: str, names: Mapping[int, str]) -> str:
     """One message as a transcript line body: mentions as names, URLs as ``[link domain]``."""
     text = _USER.sub(lambda m: "@" + names.get(int(m.group(1)), "someone"), text)
     text = _ROLE.sub("@role", text)
     text = _CHANNEL.sub("#channel", _EMOJI.sub(r"\1", text))
-    text = _URL.sub(lambda m: f"[link {_domain(m.group())}]", text)
+    text = replace_links(visible(text), lambda link, _: f"[link {domain(link.target)}]")
     return neutralize(excerpt(text, LINE_MAX_CHARS))
 
 
@@ -299,39 +285,27 @@ def parse(content: str | None, allowed: Sequence[int] | range) -> Draft:
     return validate(extract_json(content), allowed)
 
 
-def _allowed_link(url: str, guild_id: int) -> bool:
-    pattern = rf"https://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/channels/{guild_id}/\d+(?:/\d+)?"
-    return re.fullmatch(pattern, url) is not None
-
-
-def _masked(match: re.Match[str], guild_id: int) -> str:
+def _masked(match: re.Match[str]) -> str:
     label, url = match.group(1), match.group(2)
-    if _allowed_link(url, guild_id):
-        return match.group()
-    return f"{label} ({_domain(url)})" if label.strip() else _domain(url)
+    return f"{label} ({domain(url)})" if label.strip() else domain(url)
 
 
 def sanitize(text: str, *, guild_id: int, names: Mapping[int, str]) -> str:
-    """Make model output harmless in Discord: no pings, no links but this guild's jump links.
+    """Make model output harmless in Discord: no pings and no links at all.
 
     ``@everyone``/``@here`` lose their ``@``; user mentions become the member's name (or
-    "someone"), role and channel mentions plain words; invites are removed; other links become
-    their domain (Discord does not link a bare domain); control and bidi characters go; the
-    result is one line.
+    "someone"), role and channel mentions plain words; masked links become their label and
+    domain, every other link its domain (Discord does not link a bare domain) and every invite
+    "[invite removed]", found by the shared finder (:mod:`bot.recap.links`), glued to a word or
+    not; control, zero-width and bidi characters go; the result is one line. Jump links are
+    Hearth's own, built from the validated ``key_message_ids`` (``guild_id`` is kept for
+    callers; no link the model writes is trusted, not even one into this guild).
     """
-    text = _CONTROL.sub("", text)
+    del guild_id
+    text = visible(_CONTROL.sub("", text))
     text = _EVERYONE.sub(r"\1", text)
     text = _USER.sub(lambda m: names.get(int(m.group(1)), "someone"), text)
     text = _ROLE.sub("a role", _CHANNEL.sub("a channel", text))
-    text = _INVITE.sub("[invite removed]", text)
-    text = _MASKED.sub(lambda m: _masked(m, guild_id), text)
-
-    def _link(match: re.Match[str]) -> str:
-        url, tail = match.group().strip("<>"), ""
-        while url and url[-1] in _TAIL:
-            url, tail = url[:-1], url[-1] + tail
-        return (url if _allowed_link(url, guild_id) else _domain(url)) + tail
-
-    text = _URL.sub(_link, text)
+    text = drop_links(_MASKED.sub(_masked, text))
     text = _ANGLES.sub("", text).replace("<@", "< @").replace("<#", "< #")
     return _LEAD.sub("", _SPACE.sub(" ", text).strip()).strip()

@@ -20,6 +20,7 @@ from bot.recap.markup import (
     fit,
     item_lines,
     item_title,
+    name,
     reasons_line,
 )
 
@@ -85,9 +86,9 @@ def build(
             embed["url"] = url
         embeds.append(embed)
     current = embeds[-1]
-    for name, value in fields:
+    for label, value in fields:
         field = {
-            "name": fit(name, FIELD_NAME) or "\u200b",
+            "name": fit(label, FIELD_NAME) or "\u200b",
             "value": fit(value, FIELD_VALUE) or "\u200b",
             "inline": False,
         }
@@ -124,7 +125,7 @@ def _item(item: RecapItem, labels: Labels, why: str) -> list[Embed]:
     reasons = reasons_line(item, labels)
     if reasons:
         lines.append(f"**{why}** {reasons}" if why else reasons)
-    people = ", ".join(clean(p, labels, 40) for p in item.participants)
+    people = ", ".join(name(p, labels, 40) for p in item.participants)
     footer = f"{item.messages} message{'' if item.messages == 1 else 's'} · {people}"
     return build(item_title(item, labels), lines, url=item.url, footer=footer)
 
@@ -132,7 +133,7 @@ def _item(item: RecapItem, labels: Labels, why: str) -> list[Embed]:
 def _refs(title: str, refs: Sequence[MessageRef], labels: Labels) -> list[Embed]:
     fields = [
         (
-            f"{clean(r.author_name, labels, 64)} in {clean(r.where, labels, 150, lead=False)}",
+            f"{name(r.author_name, labels, 64)} in {name(r.where, labels, 150, lead=False)}",
             f"{clean(r.text, labels, 700)}\n[Jump to message]({r.url})",
         )
         for r in refs
@@ -148,7 +149,7 @@ def _recap(recap: MemberRecap) -> list[Embed]:
     ]
     if not recap.items and not recap.waiting_for_you and not recap.questions_you_could_answer:
         intro.append("A quiet stretch: nothing needed you.")
-    embeds = build(f"Your recap · {clean(recap.guild_name, labels, 200)}", intro)
+    embeds = build(f"Your recap · {name(recap.guild_name, labels, 200)}", intro)
     for item in recap.items:
         embeds += _item(item, labels, "Why:")
     if recap.waiting_for_you:
@@ -162,25 +163,25 @@ def _digest(digest: Digest) -> list[Embed]:
     labels = digest.labels
     intro = [
         date_range(digest.window.since, digest.window.until),
-        clean(digest.activity.line, labels),
+        name(digest.activity.line, labels),
     ]
     if digest.note:
         intro.append(f"_{clean(digest.note, labels, 300)}_")
     if not digest.items:
         intro.append("A quiet stretch: no conversations to show.")
-    embeds = build(f"{clean(digest.guild_name, labels, 200)} · digest", intro)
+    embeds = build(f"{name(digest.guild_name, labels, 200)} · digest", intro)
     for item in digest.items:
         embeds += _item(item, labels, "")
     if digest.new_threads:
         lines = [
-            f"• [{clean(t.name, labels, 100)}]({t.url}) in "
-            f"{clean(t.where, labels, 100, lead=False)} · "
+            f"• [{name(t.name, labels, 100)}]({t.url}) in "
+            f"{name(t.where, labels, 100, lead=False)} · "
             f"{t.messages} message{'' if t.messages == 1 else 's'}"
             for t in digest.new_threads
         ]
         embeds += build("New threads and posts", lines)
     if digest.joined:
-        names = [clean(j.name, labels, 64) for j in digest.joined]
+        names = [name(j.name, labels, 64) for j in digest.joined]
         lines = [", ".join(names[i : i + 10]) for i in range(0, len(names), 10)]
         embeds += build("Say hello to", lines)
     if digest.unanswered:

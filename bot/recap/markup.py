@@ -6,8 +6,10 @@ and never breaks its own layout:
 - ``<@id>``, ``<@!id>``, ``<@&id>`` and ``<#id>`` become ``@name``, ``@role`` and ``#channel``
   (a channel the reader cannot see is ``#unknown-channel``); custom emoji become ``:name:``;
 - ``@everyone`` and ``@here`` get a zero-width space after the ``@``, as does any ``<@`` left;
-- newlines collapse to spaces and Markdown marks (``* _ ~ ` | [ ] \\``, a leading ``#``, ``>``
-  or ``-``) are escaped, except inside URLs, which are wrapped in ``<…>`` (no previews);
+- newlines collapse to spaces and Markdown marks (``* _ ~ ` | [ ] < \\``, a leading ``#``,
+  ``>``, ``-``, ``+`` or ``1.``) are escaped; links follow docs/untrusted-text.md: members' web
+  links as ``<…>`` (no previews), names never links (:func:`name`), model text no links at all
+  (:func:`model_text`), all found by the one finder in :mod:`bot.recap.links`;
 - cutting to a limit happens at a word boundary when there is one, and always ends in "…".
 
 The cogs also send with ``AllowedMentions.none()``; this is the second lock on the door.
@@ -20,6 +22,7 @@ import logging
 import re
 
 from bot.recap.compose import Labels, MessageRef, RecapItem
+from bot.recap.links import drop_links, find_links, visible
 from bot.timeutil import from_ms
 
 log = logging.getLogger(__name__)
@@ -32,9 +35,10 @@ _CHANNEL = re.compile(r"<#(\d+)>")
 _EMOJI = re.compile(r"<a?:(\w{1,32}):\d+>")
 _COMMAND = re.compile(r"</([\w -]{1,100}):\d+>")
 _TIMESTAMP = re.compile(r"<t:(-?\d{1,13})(?::[tTdDfFR])?>")
-_URL = re.compile(r"<?(https?://[^\s<>]+)>?")
-_MARKS = re.compile(r"([\\*_~`|\[\]])")
+_WEB = re.compile(r"(?i)https?://")
+_MARKS = re.compile(r"\\[^0-9A-Za-z\s]|[\\*_~`|\[\]<]")
 _LEADING = re.compile(r"^([#>\-+]|\d+\.)")
+_UNLINK = re.compile(r"(?i)(?<=:)(?=/)|(?<=discord)(?=\.)")
 _PINGS = re.compile(r"@(everyone|here)", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 
@@ -46,12 +50,16 @@ def _timestamp(match: re.Match[str]) -> str:
         return "a date"
 
 
+def _unlink(label: str) -> str:
+    return _UNLINK.sub(ZWSP, visible(label))
+
+
 def resolve(text: str, labels: Labels | None) -> str:
     """Raw Discord markup to plain names (no escaping yet)."""
-    if labels is not None:
-        text = _USER.sub(lambda m: "@" + labels.user(int(m[1])), text)
-        text = _ROLE.sub(lambda m: "@" + labels.role(int(m[1])), text)
-        text = _CHANNEL.sub(lambda m: "#" + labels.channel(int(m[1])), text)
+    if labels is not None:  # names put into text never become links there
+        text = _USER.sub(lambda m: "@" + _unlink(labels.user(int(m[1]))), text)
+        text = _ROLE.sub(lambda m: "@" + _unlink(labels.role(int(m[1]))), text)
+        text = _CHANNEL.sub(lambda m: "#" + _unlink(labels.channel(int(m[1]))), text)
     else:
         text = _USER.sub("@someone", text)
         text = _ROLE.sub("@some-role", text)
@@ -67,20 +75,39 @@ def defuse(text: str) -> str:
     return text.replace("<@", f"<{ZWSP}@")
 
 
-def _escape(text: str, *, lead: bool = True) -> str:
-    out, pos = [], 0
-    for match in _URL.finditer(text):
-        out.append(_MARKS.sub(r"\\\1", text[pos : match.start()]))
-        url, tail = match[1], ""
-        while (
-            url and url[-1] in ").,!?;:'\"" and (url[-1] != ")" or url.count("(") < url.count(")"))
-        ):
-            url, tail = url[:-1], url[-1] + tail
-        out.append(f"<{url}>" + _MARKS.sub(r"\\\1", tail))
-        pos = match.end()
-    out.append(_MARKS.sub(r"\\\1", text[pos:]))
+def _escape_text(text: str) -> str:
+    """Escape Markdown marks; an existing escape (``\\`` and a non-alphanumeric) stays."""
+    return _MARKS.sub(lambda m: m[0] if len(m[0]) == 2 else "\\" + m[0], text)
+
+
+def _inert(span: str) -> str:
+    """A link shown as text that no Discord client links: zero-width spaces break every
+    ``:/`` and every ``discord.`` in it."""
+    return _UNLINK.sub(ZWSP, span)
+
+
+def _escape(text: str, *, lead: bool = True, links: str = "keep") -> str:
+    """Escape everything but kept links, which are wrapped in ``<…>`` (see :func:`clean`)."""
+    out, pending, pos = [], [], 0
+    for link in find_links(text):
+        pending.append(_inert(text[pos : link.start]))  # "https://[…" is no link here either
+        span = text[link.start : link.end]
+        shown = span[1:-1] if span[0] == "<" and span[-1] == ">" else span
+        if links == "keep" and _WEB.match(shown) and not link.invite:
+            out += [_escape_text("".join(pending)), f"<{shown}>"]
+            pending = []
+        else:
+            pending.append(_inert(span))
+        pos = link.end
+    pending.append(_inert(text[pos:]))
+    out.append(_escape_text("".join(pending)))
     joined = "".join(out)
-    return _LEADING.sub(r"\\\1", joined) if lead else joined
+    return _LEADING.sub(_lead, joined) if lead else joined
+
+
+def _lead(match: re.Match[str]) -> str:
+    mark = match[0]
+    return mark[:-1] + "\\." if mark[-1] == "." else "\\" + mark
 
 
 def fit(text: str, limit: int) -> str:
@@ -90,6 +117,9 @@ def fit(text: str, limit: int) -> str:
     if limit <= 1:
         return "…"[:limit]
     head = text[: limit - 1]
+    opened = head.rfind("<")
+    if opened >= 0 and ">" not in head[opened:] and _WEB.match(head, opened + 1):
+        head = head[:opened]  # never half a <link>: what is left would be a bare, previewed URL
     space = head.rfind(" ")
     if not text[limit - 1].isspace() and space >= int(limit * 0.6):
         head = head[:space]  # do not end mid-word
@@ -97,15 +127,38 @@ def fit(text: str, limit: int) -> str:
 
 
 def clean(
+    text: str,
+    labels: Labels | None = None,
+    limit: int | None = None,
+    *,
+    lead: bool = True,
+    links: str = "keep",
+) -> str:
+    """Untrusted text made safe to show on one line: resolved, escaped, defused, cut.
+
+    ``links`` is the policy of docs/untrusted-text.md: "keep" (what members wrote: web links
+    stay, as ``<url>`` so they never preview; any other scheme and invites are shown inert),
+    "inert" (names: no link at all, the text shown) or "drop" (model answers: every link is its
+    bare domain, every invite gone). ``lead=False`` keeps a leading ``#`` (our own "#channel"
+    labels, never at a line start). Escaping is stable: cleaning twice gives the same text.
+    """
+    flat = _SPACE.sub(" ", resolve(visible(text), labels)).strip()
+    if links == "drop":
+        flat = drop_links(flat)
+    safe = defuse(_escape(flat, lead=lead, links=links))
+    return fit(safe, limit) if limit is not None else safe
+
+
+def name(
     text: str, labels: Labels | None = None, limit: int | None = None, *, lead: bool = True
 ) -> str:
-    """User text made safe to show on one line: resolved, escaped, defused, cut.
+    """A nickname, channel, thread, role or server name: escaped, and never a link."""
+    return clean(text, labels, limit, lead=lead, links="inert")
 
-    ``lead=False`` keeps a leading ``#`` (our own "#channel" labels, never at a line start).
-    """
-    flat = _SPACE.sub(" ", resolve(text, labels)).strip()
-    safe = defuse(_escape(flat, lead=lead))
-    return fit(safe, limit) if limit is not None else safe
+
+def model_text(text: str, labels: Labels | None = None, limit: int | None = None) -> str:
+    """Text a model wrote: no link at all (Hearth adds its own jump links beside it)."""
+    return clean(text, labels, limit, links="drop")
 
 
 def date_range(since: dt.datetime, until: dt.datetime) -> str:
@@ -115,15 +168,15 @@ def date_range(since: dt.datetime, until: dt.datetime) -> str:
 
 def reasons_line(item: RecapItem, labels: Labels, limit: int = 3) -> str:
     """The top reasons, joined for people."""
-    return " · ".join(clean(r.text, labels) for r in item.reasons[:limit])
+    return " · ".join(name(r.text, labels) for r in item.reasons[:limit])
 
 
 def item_lines(item: RecapItem, labels: Labels, *, quote: int = 200) -> list[str]:
     """The summary of one conversation as Markdown lines (bullets, else key messages)."""
-    lines = [f"- {clean(b, labels, quote)}" for b in item.summary.bullets]
+    lines = [f"- {model_text(b, labels, quote)}" for b in item.summary.bullets]
     if not lines:
         lines = [
-            f"> **{clean(p.author_name, labels, 64)}**: {clean(p.text, labels, quote)}"
+            f"> **{name(p.author_name, labels, 64)}**: {clean(p.text, labels, quote)}"
             for p in item.summary.points
         ]
     if item.summary.note:
@@ -134,16 +187,19 @@ def item_lines(item: RecapItem, labels: Labels, *, quote: int = 200) -> list[str
 def item_title(item: RecapItem, labels: Labels) -> str:
     """'#general › thread · what it was about' (a title repeating the thread name is cut)."""
     title = item.summary.title.strip()
-    name = item.where.rsplit(" › ", 1)[-1] if item.is_thread else ""
-    if name and title.startswith(name):
-        title = title[len(name) :].lstrip(" ·:-—")
-    where = clean(item.where, labels, 120, lead=False)
-    return f"{where} · {clean(title, labels, 180)}" if title else where
+    thread = item.where.rsplit(" › ", 1)[-1] if item.is_thread else ""
+    if thread and title.startswith(thread):
+        title = title[len(thread) :].lstrip(" ·:-—")
+    where = name(item.where, labels, 120, lead=False)
+    if not title:
+        return where
+    written = clean if item.summary.backend == "extractive" else model_text
+    return f"{where} · {written(title, labels, 180)}"
 
 
 def ref_line(ref: MessageRef, labels: Labels, quote: int = 200) -> str:
     """One quoted message with author, place and jump link."""
     return (
-        f"**{clean(ref.author_name, labels, 64)}** in {clean(ref.where, labels, 100, lead=False)}: "
+        f"**{name(ref.author_name, labels, 64)}** in {name(ref.where, labels, 100, lead=False)}: "
         f"{clean(ref.text, labels, quote)} ([jump]({ref.url}))"
     )

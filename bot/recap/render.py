@@ -17,6 +17,7 @@ from bot.recap.markup import (
     fit,
     item_lines,
     item_title,
+    name,
     reasons_line,
     ref_line,
 )
@@ -30,7 +31,7 @@ def _recap_markdown(recap: MemberRecap) -> list[str]:
     labels = recap.labels
     counts = recap.counts
     lines = [
-        f"# Your recap · {clean(recap.guild_name, labels, 100)}",
+        f"# Your recap · {name(recap.guild_name, labels, 100)}",
         f"_{date_range(recap.window.since, recap.window.until)} · {counts.messages} messages "
         f"in {counts.conversations} conversations you can read_",
         "",
@@ -56,9 +57,9 @@ def _recap_markdown(recap: MemberRecap) -> list[str]:
 def _digest_markdown(digest: Digest) -> list[str]:
     labels = digest.labels
     lines = [
-        f"# {clean(digest.guild_name, labels, 100)} · digest",
+        f"# {name(digest.guild_name, labels, 100)} · digest",
         f"_{date_range(digest.window.since, digest.window.until)} · "
-        f"{clean(digest.activity.line, labels)}_",
+        f"{name(digest.activity.line, labels)}_",
     ]
     if digest.note:
         lines.append(f"_{clean(digest.note, labels, 300)}_")
@@ -73,15 +74,15 @@ def _digest_markdown(digest: Digest) -> list[str]:
     if digest.new_threads:
         lines.append("## New threads and posts")
         lines.extend(
-            f"- [{clean(t.name, labels, 100)}]({t.url}) in "
-            f"{clean(t.where, labels, 100, lead=False)} · "
+            f"- [{name(t.name, labels, 100)}]({t.url}) in "
+            f"{name(t.where, labels, 100, lead=False)} · "
             f"{t.messages} messages"
             for t in digest.new_threads
         )
         lines.append("")
     if digest.joined:
         lines.append("## Say hello to")
-        lines.append(", ".join(clean(j.name, labels, 64) for j in digest.joined))
+        lines.append(", ".join(name(j.name, labels, 64) for j in digest.joined))
         lines.append("")
     if digest.unanswered:
         lines.append("## Still waiting for an answer")

@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 
 from bot.models import MemberRecord
+from bot.recap.markup import name
 from cogs.common import HearthCog, UserFacingError, say
 from cogs.members.render import interests_text, normalize_topic, topic_problem
 
@@ -94,7 +95,7 @@ class Preferences(HearthCog):
         guild_id, user = interaction.guild_id, interaction.user
         topics = await self._topics(guild_id, user.id)
         if text.lower() in {t.lower() for t in topics}:
-            raise UserFacingError(f"**{discord.utils.escape_markdown(text)}** is already there.")
+            raise UserFacingError(f"**{name(text, lead=False)}** is already there.")
         if len(topics) >= MAX_TOPICS:
             raise UserFacingError(
                 f"You have {MAX_TOPICS} interests already; remove one with `/interests remove`."
@@ -110,7 +111,7 @@ class Preferences(HearthCog):
             raise UserFacingError("I couldn't add that interest; please try another wording.")
         await say(
             interaction,
-            f"Added **{discord.utils.escape_markdown(text)}** ({len(topics) + 1}/{MAX_TOPICS}).",
+            f"Added **{name(text, lead=False)}** ({len(topics) + 1}/{MAX_TOPICS}).",
         )
 
     @interests.command(name="remove")
@@ -130,10 +131,9 @@ class Preferences(HearthCog):
             )
         if not removed:
             raise UserFacingError(
-                f"**{discord.utils.escape_markdown(text)}** isn't one of your interests; "
-                "see `/interests list`."
+                f"**{name(text, lead=False)}** isn't one of your interests; see `/interests list`."
             )
-        await say(interaction, f"Removed **{discord.utils.escape_markdown(text)}**.")
+        await say(interaction, f"Removed **{name(text, lead=False)}**.")
 
     @interests_remove.autocomplete("topic")
     async def _remove_choices(
@@ -151,5 +151,5 @@ class Preferences(HearthCog):
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True)
         topics = await self._topics(interaction.guild_id, interaction.user.id)
-        escaped = [discord.utils.escape_markdown(t) for t in topics]
+        escaped = [name(t, lead=False) for t in topics]
         await say(interaction, interests_text(escaped, MAX_TOPICS))

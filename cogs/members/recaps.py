@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 
 from bot.recap import render_embeds
+from bot.recap.markup import fit, name
 from bot.schedule import ScheduleError, zone
 from bot.scoped import channel_digest
 from bot.timeutil import utcnow
@@ -142,7 +143,7 @@ class Recaps(HearthCog):
         )
         messages = render_embeds(digest)
         if messages and messages[0]:
-            messages[0][0]["title"] = f"#{target.name} · summary"[:256]
+            messages[0][0]["title"] = fit(f"#{name(target.name, lead=False)} · summary", 256)
         await send_embed_messages(interaction, messages, ephemeral=True)
 
     @app_commands.command(name="about")
@@ -163,6 +164,6 @@ class Recaps(HearthCog):
             else "(once an admin picks a channel)"
         )
         embed = notice_embed("About Hearth", [])
-        for name, value in about_lines(settings, admins, excluded=excluded, digest_where=where):
-            embed.add_field(name=name, value=value[:1024], inline=False)
+        for heading, value in about_lines(settings, admins, excluded=excluded, digest_where=where):
+            embed.add_field(name=heading, value=value[:1024], inline=False)
         await say(interaction, embed=embed, ephemeral=True)

@@ -286,10 +286,7 @@ async def test_injection_stays_inside_the_transcript(make: Factory, double: Open
 
 
 async def test_malicious_completion_is_sanitized(make: Factory, double: OpenAIDouble) -> None:
-    mine, other = (
-        f"https://discord.com/channels/{GUILD}/10/1001",
-        "https://discord.com/channels/1/2/3",
-    )
+    mine, other = f"https://discord.com/channels/{GUILD}/10/1001", "https://discord.com/c/1/2"
     evil = dict(MALICIOUS, key_message_ids=[1, 77, "2"])
     evil["bullets"] = [*MALICIOUS["bullets"], f"see {mine} and {other}, and <@1> @ here"]
     double.next_content(evil)
@@ -298,7 +295,11 @@ async def test_malicious_completion_is_sanitized(make: Factory, double: OpenAIDo
     for bad in ("@everyone", "@here", "<@", "<#", "evil.example/", "https://evil", "discord.gg"):
         assert bad not in text
     assert "\n" not in summary.title and summary.title.startswith("everyone FREE NITRO click")
-    assert mine in summary.bullets[2] and other not in text and "Alice" in summary.bullets[2]
+    # no model-written link survives, not even into this guild (docs/untrusted-text.md)
+    assert (
+        "://" not in text
+        and summary.bullets[2] == "see discord.com and discord.com, and Alice here"
+    )
     assert "claim (evil.example)" in summary.bullets[1]
     assert [p.message_id for p in summary.points] == [1000, 1001]
     assert summary.points[0].text == INJECTION[0]  # quotes stay the real message text

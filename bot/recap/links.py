@@ -1,0 +1,177 @@
+"""The one finder of links and invites in untrusted text, shared by every renderer and the
+model-answer sanitizer (the policy is docs/untrusted-text.md).
+
+Discord links a URL wherever its scheme starts, even glued to the word before it
+(``詳細はhttps://…``, ``here_https://…``), so nothing here assumes a word boundary. Before
+matching, :func:`visible` removes what a reader cannot see (zero-width characters, bidi
+overrides and isolates, soft hyphens), and matching runs on a *folded* copy in which full-width
+forms (``ｈｔｔｐｓ：／／``) and ideographic full stops read as ASCII; folding maps one character
+to one character, so a match's span is the same in the text itself.
+
+Found: ``scheme://…`` for any scheme, the schemes that need no slashes (``javascript:``,
+``data:``, ``vbscript:``, ``file:``, ``mailto:``…), ``www.`` forms and Discord invites
+(``discord.gg/…``, ``discord(app).com/invite/…``). A URL ends where Discord's own linkifier ends
+it: at whitespace, ``<``/``>`` or a square bracket (so a URL never swallows Markdown link
+syntax), without trailing punctuation (a closing parenthesis stays when
+the URL opened one).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+# Invisible: zero-width space/non-joiner, LRM/RLM, bidi embeddings, overrides and isolates, word
+# joiner and invisible operators, BOM, Mongolian vowel separator, soft hyphen, combining grapheme
+# joiner, Hangul fillers, Arabic letter mark. A zero-width *joiner* is kept only between two
+# non-ASCII characters (emoji sequences such as 👨‍👩‍👧), never where it could split a scheme.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u180e\u200b\u200c\u200e\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufeff\uffa0]"
+)
+_JOINERS = re.compile("\u200d+")
+_FOLD = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3002: 0x2E, 0xFF61: 0x2E}
+_NO_SLASH = "javascript|vbscript|data|file|blob|about|mailto|tel|sms|intent|view-source"
+_PATTERN = re.compile(
+    r"(?i)<?(?:"
+    r"(?P<scheme>[a-z][a-z0-9+.\-]*)://[^\s<>\[\]]*"
+    rf"|(?<![a-z])(?P<bare>{_NO_SLASH}):[^\s<>\[\]]+"
+    r"|(?P<invite>(?:discord(?:app)?\.com/invite|discord\.gg)/[^\s<>\[\]]*)"
+    r"|(?P<www>www\.[^\s<>\[\]]+)"
+    r")>?"
+)
+_KNOWN_TAIL = re.compile(r"(?i)(?:https?|ftp|steam|discord|wss?)$")
+_INVITE = re.compile(r"(?i)discord(?:app)?\.com/invite/|discord\.gg/")
+_TRAILING = ".,:;!?'\"*_~\\"
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One link in a text: ``text[start:end]`` (brackets included), its folded ``target``."""
+
+    start: int
+    end: int
+    target: str  # the URL as ASCII, without <> and trailing punctuation
+    kind: str  # "url" (has a scheme), "invite" (bare invite), "www"
+
+    @property
+    def web(self) -> bool:
+        """An ``http(s)://`` URL: what Discord itself makes clickable."""
+        return self.target[:8].lower() == "https://" or self.target[:7].lower() == "http://"
+
+    @property
+    def invite(self) -> bool:
+        """A Discord invite, or anything with one in it (Discord finds invites anywhere)."""
+        return self.kind == "invite" or _INVITE.search(self.target) is not None
+
+
+def visible(text: str) -> str:
+    """``text`` without invisible and bidi control characters (see the module doc)."""
+    text = _INVISIBLE.sub("", text)
+
+    def _joiner(match: re.Match[str]) -> str:
+        start, end = match.span()
+        inside = start > 0 and end < len(text) and text[start - 1] > "\x7f" < text[end]
+        return "\u200d" if inside else ""
+
+    return _JOINERS.sub(_joiner, text)
+
+
+def fold(text: str) -> str:
+    """Full-width ASCII forms and ideographic full stops as ASCII; one character for one."""
+    return text.translate(_FOLD)
+
+
+def _trim(url: str) -> str:
+    while url and url[-1] in _TRAILING + ")]":
+        if url[-1] == ")" and url.count("(") >= url.count(")"):
+            break
+        if url[-1] == "]" and url.count("[") >= url.count("]"):
+            break
+        url = url[:-1]
+    return url
+
+
+def find_links(text: str) -> list[Link]:
+    """Every link in ``text`` (already :func:`visible`), in order, none overlapping."""
+    folded = fold(text)
+    links: list[Link] = []
+    for match in _PATTERN.finditer(folded):
+        start, end = match.span()
+        opened = folded[start] == "<"
+        body_start = start + opened
+        body = folded[body_start:end]
+        closed = opened and body.endswith(">")
+        body = body.removesuffix(">")
+        scheme = match.group("scheme")
+        if scheme:
+            tail = _KNOWN_TAIL.search(scheme)
+            if tail and tail.start() > 0:  # "abchttps://…": Discord links from "https"
+                body_start += tail.start()
+                body = body[tail.start() :]
+                opened = closed = False
+            if len(body) <= len(body.split("://", 1)[0]) + 3:
+                continue  # "https://" alone links nothing
+        if closed:  # "<…>": Discord's autolink takes all of it
+            links.append(Link(start, end, body, _kind(match)))
+            continue
+        target = _trim(body)
+        if target:
+            links.append(Link(body_start, body_start + len(target), target, _kind(match)))
+    return links
+
+
+def _kind(match: re.Match[str]) -> str:
+    if match.group("scheme") or match.group("bare"):
+        return "url"
+    return "invite" if match.group("invite") else "www"
+
+
+def domain(target: str) -> str:
+    """The host of a URL (``www.`` forms too), or "link"."""
+    if target.lower().startswith("www."):
+        target = "http://" + target
+    try:
+        host = urlsplit(target).hostname
+    except ValueError:
+        host = None
+    return host or "link"
+
+
+def replace_links(text: str, replace: Callable[[Link, str], str]) -> str:
+    """``text`` with each link's span replaced by ``replace(link, original span)``."""
+    out, pos = [], 0
+    for link in find_links(text):
+        out.append(text[pos : link.start])
+        out.append(replace(link, text[link.start : link.end]))
+        pos = link.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def drop_links(text: str) -> str:
+    """Every link as its bare domain (not clickable), every invite as "[invite removed]".
+
+    What follows a URL's first non-ASCII character (``…/loginを参照``) is kept as text, and
+    searched again for links (in another pass, not by recursion: texts can be long).
+    """
+    again = True
+
+    def _drop(link: Link, span: str) -> str:
+        nonlocal again
+        if link.invite:
+            return "[invite removed]"
+        cut = re.search(r"[^\x21-\x7e]", link.target)
+        if cut is None:
+            return domain(link.target)
+        again = True
+        rest = span.removeprefix("<")[cut.start() :].removesuffix(">")
+        return domain(link.target[: cut.start()]) + " " + rest
+
+    text = visible(text)
+    while again:
+        again = False
+        text = replace_links(text, _drop)
+    return text
