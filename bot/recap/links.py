@@ -44,6 +44,7 @@ _PATTERN = re.compile(
 )
 _KNOWN_TAIL = re.compile(r"(?i)(?:https?|ftp|steam|discord|wss?)$")
 _INVITE = re.compile(r"(?i)discord(?:app)?\.com/invite/|discord\.gg/")
+_ESCAPED = re.compile(r"\\([^0-9A-Za-z\s])")
 _TRAILING = ".,:;!?'\"*_~\\"
 
 
@@ -154,8 +155,10 @@ def replace_links(text: str, replace: Callable[[Link, str], str]) -> str:
 def drop_links(text: str) -> str:
     """Every link as its bare domain (not clickable), every invite as "[invite removed]".
 
-    What follows a URL's first non-ASCII character (``…/loginを参照``) is kept as text, and
-    searched again for links (in another pass, not by recursion: texts can be long).
+    Markdown escapes are undone first (a model has no reason to write them, and
+    ``https\\://…`` shows as a URL). What follows a URL's first non-ASCII character
+    (``…/loginを参照``) is kept as text, and searched again for links (in another pass, not by
+    recursion: texts can be long).
     """
     again = True
 
@@ -170,7 +173,7 @@ def drop_links(text: str) -> str:
         rest = span.removeprefix("<")[cut.start() :].removesuffix(">")
         return domain(link.target[: cut.start()]) + " " + rest
 
-    text = visible(text)
+    text = _ESCAPED.sub(r"\1", visible(text))  # "https\://…" reads as a URL: undo escapes first
     while again:
         again = False
         text = replace_links(text, _drop)

@@ -56,6 +56,7 @@ GLUED = [
     "data:text/html;base64,PHNjcmlwdD4=",
     "詳細はwww.evil.example/login",
     "<https://evil.example/login>",
+    "詳細はhttps\\://evil.example/login",
     f"詳細はhttps://discord.com/channels/{GUILD}/5/6",
 ]
 
