@@ -28,6 +28,7 @@ FULL: list[tuple[str, list[str]]] = [
     ("memory", [str(BENCH / "memory.py")]),
     ("backfill", [str(BENCH / "backfill.py")]),
     ("latency", [str(BENCH / "latency.py")]),
+    ("loop lag", [str(BENCH / "loop_lag.py")]),
     (
         "query plans",
         ["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/bot/test_query_plans.py"],
@@ -38,6 +39,7 @@ QUICK_ARGS = {
     "memory": ["--weeks", "4", "--per-week", "10000", "--members", "50"],
     "backfill": ["--messages", "20000"],
     "latency": ["--messages", "3000", "--requests", "10"],
+    "loop lag": ["--messages", "3000", "--levels", "1,5,20"],
 }
 
 

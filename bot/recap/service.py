@@ -17,11 +17,13 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from bot.db import ReadView, Store
 from bot.db.recap import CachedSummary
+from bot.recap.coalesce import RecapCoalescer
 from bot.recap.compose import (
     Digest,
     MemberRecap,
@@ -131,6 +133,9 @@ class RecapService:
         # A guild may pick a backend by name (e.g. "extractive" to keep its messages away from
         # a model); a name the process has not configured falls back to the default.
         self.backends = dict(backends or {})
+        self._coalescer = RecapCoalescer(self.run)
+        # Segmenting and indexing off the event loop, in one thread (the tokenizer's only one).
+        self._cpu = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hearth-recap")
 
     def summarizer_for(self, choice: str | None) -> Summarizer:
         """The backend a guild's setting selects, else the process default."""
@@ -164,9 +169,9 @@ class RecapService:
         *,
         public_in: int | None = None,
     ) -> MemberRecap:
-        """One member's recap (``public_in``: to be posted in that channel)."""
-        result = await self.run(guild_id, since, until, member_ids=[member_id], public_in=public_in)
-        return result.recaps[member_id]
+        """One member's recap (``public_in``: posted there); concurrent ones share a run."""
+        check_window(since, until)  # before coalescing: a bad window fails alone, at once
+        return await self._coalescer.recap(guild_id, member_id, since, until, public_in)
 
     async def recaps(
         self, guild_id: int, member_ids: Iterable[int], since: dt.datetime, until: dt.datetime
@@ -209,7 +214,9 @@ class RecapService:
             audience = frozenset(shared).union(*readable.values())
             inputs = await self._read_window(db, facts, since, until, audience)
             interests = await db.recap.interests(guild_id)
-        loaded = self._index(facts, inputs, since, until, settings.language)
+        loaded = await asyncio.get_running_loop().run_in_executor(
+            self._cpu, self._index, facts, inputs, since, until, settings.language
+        )
         window = Window(since, until)
         labels = labels_for(facts, ())
         plans = {}
