@@ -10,19 +10,17 @@ then ranks per member, summarizes lazily (only conversations that someone is sho
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
-import hashlib
 import logging
 import time
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
 from bot.db import ReadView, Store
 from bot.db.recap import CachedSummary
+from bot.recap.cache import cache_key, fallback_summary, summary_from_json, summary_to_json
 from bot.recap.coalesce import RecapCoalescer
 from bot.recap.compose import (
     Digest,
@@ -45,7 +43,7 @@ from bot.recap.rank import (
 )
 from bot.recap.segment import DEFAULT_PARAMS, Segment, SegmentParams, segment
 from bot.recap.select import check_window, select_messages
-from bot.recap.types import Conversation, KeyMessage, Summarizer, Summary
+from bot.recap.types import Summarizer, Summary
 from bot.recap.visibility import GuildFacts, digest_channels, readable_channels
 
 log = logging.getLogger(__name__)
@@ -69,42 +67,6 @@ class RunResult:
 
     digest: Digest | None
     recaps: dict[int, MemberRecap]
-
-
-def cache_key(conversation: Conversation, backend: str, model: str, language: str) -> str:
-    """sha256 over content hash, backend, model and language (separated, unambiguous)."""
-    raw = "\x1f".join((conversation.content_hash, backend, model, language))
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def summary_to_json(summary: Summary) -> dict[str, Any]:
-    """A summary as plain JSON values for the cache."""
-    return dataclasses.asdict(summary)
-
-
-def summary_from_json(payload: dict[str, Any]) -> Summary:
-    """The inverse of :func:`summary_to_json` (raises on a malformed payload)."""
-    return Summary(
-        title=str(payload["title"]),
-        points=tuple(KeyMessage(**p) for p in payload.get("points", ())),
-        language=str(payload.get("language", "")),
-        backend=str(payload["backend"]),
-        model=str(payload.get("model", "")),
-        bullets=tuple(str(b) for b in payload.get("bullets", ())),
-        note=str(payload.get("note", "")),
-    )
-
-
-def fallback_summary(conversation: Conversation, note: str) -> Summary:
-    """What to show when the summarizer failed: the opening message, marked as such."""
-    first = conversation.lines[0]
-    return Summary(
-        title=conversation.name or "Conversation",
-        points=(KeyMessage(first.message_id, first.author_id, first.author_name, first.content),),
-        language="",
-        backend="fallback",
-        note=note,
-    )
 
 
 @dataclass(slots=True)
