@@ -35,7 +35,9 @@ from bot.recap.load import Inputs, load_facts
 from bot.recap.rank import (
     DEFAULT_CONFIG,
     Interest,
+    MemberPlan,
     RankConfig,
+    Ranked,
     interest_from_text,
     plan_digest,
     plan_member,
@@ -176,65 +178,76 @@ class RecapService:
             audience = frozenset(shared).union(*readable.values())
             inputs = await self._read_window(db, facts, since, until, audience)
             interests = await db.recap.interests(guild_id)
-        loaded = await asyncio.get_running_loop().run_in_executor(
+        loop = asyncio.get_running_loop()  # CPU work runs in self._cpu, off the event loop
+        loaded = await loop.run_in_executor(
             self._cpu, self._index, facts, inputs, since, until, settings.language
         )
         window = Window(since, until)
         labels = labels_for(facts, ())
-        plans = {}
-        for member_id in members:
-            plans[member_id] = plan_member(
-                loaded.index,
-                member_id,
-                readable=readable[member_id],
-                roles=sorted(facts.member_roles.get(member_id, ())),
-                role_names=facts.role_names,
-                names=loaded.names,
-                declared=_declared(interests.get(member_id, ())),
-                last_seen=m.last_seen_at if (m := facts.members.get(member_id)) else None,
-                config=self.options.rank,
-            )
-        ranked = plan_digest(loaded.index, shared, self.options.digest_items) if digest else []
-        shown = {
-            loaded.index.convs[r.conv].segment.key: loaded.index.convs[r.conv].segment
-            for r in ranked
-        }
-        for plan in plans.values():
-            for r in plan.items:
-                seg = loaded.index.convs[r.conv].segment
-                shown[seg.key] = seg
+
+        def plan_all() -> tuple[dict[int, MemberPlan], list[Ranked], dict[str, Segment]]:
+            plans = {}
+            for member_id in members:
+                plans[member_id] = plan_member(
+                    loaded.index,
+                    member_id,
+                    readable=readable[member_id],
+                    roles=sorted(facts.member_roles.get(member_id, ())),
+                    role_names=facts.role_names,
+                    names=loaded.names,
+                    declared=_declared(interests.get(member_id, ())),
+                    last_seen=m.last_seen_at if (m := facts.members.get(member_id)) else None,
+                    config=self.options.rank,
+                )
+            ranked = plan_digest(loaded.index, shared, self.options.digest_items) if digest else []
+            shown = {
+                loaded.index.convs[r.conv].segment.key: loaded.index.convs[r.conv].segment
+                for r in ranked
+            }
+            for plan in plans.values():
+                for r in plan.items:
+                    seg = loaded.index.convs[r.conv].segment
+                    shown[seg.key] = seg
+            return plans, ranked, shown
+
+        plans, ranked, shown = await loop.run_in_executor(self._cpu, plan_all)
         summaries = await self._summaries(
             list(shown.values()), loaded.language, self.summarizer_for(settings.summarizer)
         )
-        per_channel = Counter(info.channel_id for info in loaded.index.convs)
-        recaps = {
-            member_id: compose_recap(
-                facts,
-                loaded.index,
-                plan,
-                summaries,
-                readable=readable[member_id],
-                window=window,
-                names=loaded.names,
-                conversations_by_channel=per_channel,
-                labels=labels,
-            )
-            for member_id, plan in plans.items()
-        }
-        result_digest = None
-        if digest:
-            questions = unanswered_in(loaded.index, shared, self.options.digest_questions)
-            result_digest = compose_digest(
-                facts,
-                loaded.index,
-                ranked,
-                questions,
-                summaries,
-                channels=shared,
-                window=window,
-                channel_id=target,
-                names=loaded.names,
-            )
+
+        def compose_all() -> tuple[dict[int, MemberRecap], Digest | None]:
+            per_channel = Counter(info.channel_id for info in loaded.index.convs)
+            recaps = {
+                member_id: compose_recap(
+                    facts,
+                    loaded.index,
+                    plan,
+                    summaries,
+                    readable=readable[member_id],
+                    window=window,
+                    names=loaded.names,
+                    conversations_by_channel=per_channel,
+                    labels=labels,
+                )
+                for member_id, plan in plans.items()
+            }
+            result_digest = None
+            if digest:
+                questions = unanswered_in(loaded.index, shared, self.options.digest_questions)
+                result_digest = compose_digest(
+                    facts,
+                    loaded.index,
+                    ranked,
+                    questions,
+                    summaries,
+                    channels=shared,
+                    window=window,
+                    channel_id=target,
+                    names=loaded.names,
+                )
+            return recaps, result_digest
+
+        recaps, result_digest = await loop.run_in_executor(self._cpu, compose_all)
         log.info(
             "recap run guild=%s: %d conversations, %d recaps, %d summaries, %.2fs",
             guild_id,
