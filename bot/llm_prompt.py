@@ -296,7 +296,7 @@ def sanitize(text: str, *, guild_id: int, names: Mapping[int, str]) -> str:
     ``@everyone``/``@here`` lose their ``@``; user mentions become the member's name (or
     "someone"), role and channel mentions plain words; masked links become their label and
     domain, every other link its domain (Discord does not link a bare domain) and every invite
-    "[invite removed]", found by the shared finder (:mod:`bot.recap.links`), glued to a word or
+    "(invite removed)", found by the shared finder (:mod:`bot.recap.links`), glued to a word or
     not; control, zero-width and bidi characters go; the result is one line. Jump links are
     Hearth's own, built from the validated ``key_message_ids`` (``guild_id`` is kept for
     callers; no link the model writes is trusted, not even one into this guild).

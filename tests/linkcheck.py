@@ -18,13 +18,15 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-_MASKED = re.compile(
-    r"\[((?:\\.|[^\]\\\n])*)\]"  # [label]
-    r"\(\s*<?((?i:[a-z][a-z0-9+.\-]*):[^\s)>]+)>?(?:\s+\"[^\"]*\")?\s*\)"  # (scheme:target "title")
-)
+# simple-markdown's LINK_INSIDE and LINK_HREF_AND_TITLE, as Discord's client uses them: inside
+# a label a backslash escapes nothing, so "\\]" ends it like "]".
+_INSIDE = r"(?:\[[^\]]*\]|[^\[\]]|\](?=[^\[]*\]))*"
+_HREF = r"\s*<?((?:\([^)]*\)|[^\s\\])*?)>?(?:\s+['\"]([\s\S]*?)['\"])?\s*"
+_MASKED = re.compile(rf"(?<!\\)\[({_INSIDE})\]\(({_HREF})\)")
+_SCHEMED = re.compile(r"(?i)\s*<?[a-z][a-z0-9+.\-]*:")
 _AUTO = re.compile(r"<([^: >]+:/[^ >]+)>")
 _BARE = re.compile(r"(?i)[a-z][a-z0-9+.\-]*://[^\s<]*[^<.,:;\"')\]\s]")
-_INVITE = re.compile(r"(?i)discord(?:app)?\.com/invite/|discord\.gg/")
+_INVITE = re.compile(r"(?i)discord(?:app)?\.com/invite/|discord\.gg/|discord\.gift/")
 _PING = re.compile(r"<@[!&]?\d+>|<#\d+>|@(?:everyone|here)", re.I)
 _ESCAPE = re.compile(r"\\([^0-9A-Za-z\s])")
 _INVISIBLE = re.compile("[\u00ad\u034f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
@@ -42,10 +44,10 @@ class Found:
 def links(text: str) -> list[Found]:
     """Every link Discord would make clickable in ``text``."""
     found: list[Found] = []
-    rest = _ESCAPE.sub("\x00", text)  # an escaped character starts nothing (shown as NUL here)
-    for match in _MASKED.finditer(rest):
-        found.append(Found("masked", match[2], match[1]))
-    rest = _MASKED.sub(" ", rest)
+    for match in _MASKED.finditer(text):  # on the raw text: escapes do not count in a label
+        if _SCHEMED.match(match[2]):
+            found.append(Found("masked", match[3], match[1]))
+    rest = _ESCAPE.sub("\x00", _MASKED.sub(" ", text))  # an escaped character starts nothing
     for match in _AUTO.finditer(rest):
         found.append(Found("auto", match[1]))
     rest = _AUTO.sub(" ", rest)

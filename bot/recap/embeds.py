@@ -86,9 +86,9 @@ def build(
             embed["url"] = url
         embeds.append(embed)
     current = embeds[-1]
-    for label, value in fields:
+    for heading, value in fields:
         field = {
-            "name": fit(label, FIELD_NAME) or "\u200b",
+            "name": fit(heading, FIELD_NAME) or "\u200b",
             "value": fit(value, FIELD_VALUE) or "\u200b",
             "inline": False,
         }

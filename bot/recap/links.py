@@ -33,18 +33,21 @@ _INVISIBLE = re.compile(
 )
 _JOINERS = re.compile("\u200d+")
 _FOLD = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3002: 0x2E, 0xFF61: 0x2E}
-_NO_SLASH = "javascript|vbscript|data|file|blob|about|mailto|tel|sms|intent|view-source"
+_NO_SLASH = "https?|javascript|vbscript|data|file|blob|about|mailto|tel|sms|intent|view-source"
 _PATTERN = re.compile(
     r"(?i)<?(?:"
-    r"(?P<scheme>[a-z][a-z0-9+.\-]*)://[^\s<>\[\]]*"
+    # A scheme starts a run of scheme characters (the lookbehind keeps the search linear on long
+    # letter runs), or is a known one glued after digits or dots ("9https://").
+    r"(?:(?<![a-z0-9+.\-])(?P<scheme>[a-z][a-z0-9+.\-]*)|(?P<known>https?|steam|discord|ftp|wss?))"
+    r"://[^\s<>\[\]]*"
     rf"|(?<![a-z])(?P<bare>{_NO_SLASH}):[^\s<>\[\]]+"
-    r"|(?P<invite>(?:discord(?:app)?\.com/invite|discord\.gg)/[^\s<>\[\]]*)"
+    r"|(?P<invite>(?:discord(?:app)?\.com/invite|discord\.gg|discord\.gift)/[^\s<>\[\]]*)"
     r"|(?P<www>www\.[^\s<>\[\]]+)"
     r")>?"
 )
 _KNOWN_TAIL = re.compile(r"(?i)(?:https?|ftp|steam|discord|wss?)$")
-_INVITE = re.compile(r"(?i)discord(?:app)?\.com/invite/|discord\.gg/")
-_ESCAPED = re.compile(r"\\([^0-9A-Za-z\s])")
+_INVITE = re.compile(r"(?i)discord(?:app)?\.com/invite/|discord\.gg/|discord\.gift/")
+_ESCAPED = re.compile(r"\\([\\:/.])")
 _TRAILING = ".,:;!?'\"*_~\\"
 
 
@@ -65,7 +68,7 @@ class Link:
     @property
     def invite(self) -> bool:
         """A Discord invite, or anything with one in it (Discord finds invites anywhere)."""
-        return self.kind == "invite" or _INVITE.search(self.target) is not None
+        return self.kind == "invite" or _INVITE.search(self.target.replace("\\", "")) is not None
 
 
 def visible(text: str) -> str:
@@ -106,7 +109,7 @@ def find_links(text: str) -> list[Link]:
         body = folded[body_start:end]
         closed = opened and body.endswith(">")
         body = body.removesuffix(">")
-        scheme = match.group("scheme")
+        scheme = match.group("scheme") or match.group("known")
         if scheme:
             tail = _KNOWN_TAIL.search(scheme)
             if tail and tail.start() > 0:  # "abchttps://…": Discord links from "https"
@@ -125,7 +128,7 @@ def find_links(text: str) -> list[Link]:
 
 
 def _kind(match: re.Match[str]) -> str:
-    if match.group("scheme") or match.group("bare"):
+    if match.group("scheme") or match.group("known") or match.group("bare"):
         return "url"
     return "invite" if match.group("invite") else "www"
 
@@ -153,7 +156,7 @@ def replace_links(text: str, replace: Callable[[Link, str], str]) -> str:
 
 
 def drop_links(text: str) -> str:
-    """Every link as its bare domain (not clickable), every invite as "[invite removed]".
+    """Every link as its bare domain (not clickable), every invite as "(invite removed)".
 
     Markdown escapes are undone first (a model has no reason to write them, and
     ``https\\://…`` shows as a URL). What follows a URL's first non-ASCII character
@@ -165,7 +168,7 @@ def drop_links(text: str) -> str:
     def _drop(link: Link, span: str) -> str:
         nonlocal again
         if link.invite:
-            return "[invite removed]"
+            return "(invite removed)"
         cut = re.search(r"[^\x21-\x7e]", link.target)
         if cut is None:
             return domain(link.target)
@@ -173,7 +176,8 @@ def drop_links(text: str) -> str:
         rest = span.removeprefix("<")[cut.start() :].removesuffix(">")
         return domain(link.target[: cut.start()]) + " " + rest
 
-    text = _ESCAPED.sub(r"\1", visible(text))  # "https\://…" reads as a URL: undo escapes first
+    # "https\://…" reads as a URL: undo those escapes first ("\\\\" stays a pair)
+    text = _ESCAPED.sub(lambda m: m[0] if m[1] == "\\" else m[1], visible(text))
     while again:
         again = False
         text = replace_links(text, _drop)

@@ -6,10 +6,11 @@ and never breaks its own layout:
 - ``<@id>``, ``<@!id>``, ``<@&id>`` and ``<#id>`` become ``@name``, ``@role`` and ``#channel``
   (a channel the reader cannot see is ``#unknown-channel``); custom emoji become ``:name:``;
 - ``@everyone`` and ``@here`` get a zero-width space after the ``@``, as does any ``<@`` left;
-- newlines collapse to spaces and Markdown marks (``* _ ~ ` | [ ] < \\``, a leading ``#``,
-  ``>``, ``-``, ``+`` or ``1.``) are escaped; links follow docs/untrusted-text.md: members' web
-  links as ``<…>`` (no previews), names never links (:func:`name`), model text no links at all
-  (:func:`model_text`), all found by the one finder in :mod:`bot.recap.links`;
+- newlines collapse to spaces and Markdown marks (``* _ ~ ` | < \\``, a leading ``#``,
+  ``>``, ``-``, ``+`` or ``1.``) are escaped, square brackets shown full-width; links follow
+  docs/untrusted-text.md: members' web links as ``<…>`` (no previews), names never links
+  (:func:`name`), model text no links at all (:func:`model_text`), all found by the one
+  finder in :mod:`bot.recap.links`;
 - cutting to a limit happens at a word boundary when there is one, and always ends in "…".
 
 The cogs also send with ``AllowedMentions.none()``; this is the second lock on the door.
@@ -38,7 +39,8 @@ _TIMESTAMP = re.compile(r"<t:(-?\d{1,13})(?::[tTdDfFR])?>")
 _WEB = re.compile(r"(?i)https?://")
 _MARKS = re.compile(r"\\[^0-9A-Za-z\s]|[\\*_~`|\[\]<]")
 _LEADING = re.compile(r"^([#>\-+]|\d+\.)")
-_UNLINK = re.compile(r"(?i)(?<=:)(?=/)|(?<=discord)(?=\.)")
+_BRACKETS = str.maketrans("[]", "［］")
+_UNLINK = re.compile(r"(?i)(?<=:)(?=\\?/)|(?<=discord)(?=\\?\.)")
 _PINGS = re.compile(r"@(everyone|here)", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 
@@ -76,7 +78,13 @@ def defuse(text: str) -> str:
 
 
 def _escape_text(text: str) -> str:
-    """Escape Markdown marks; an existing escape (``\\`` and a non-alphanumeric) stays."""
+    """Escape Markdown marks; an existing escape (``\\`` and a non-alphanumeric) stays.
+
+    Square brackets become full-width ones instead: Discord ends a link label at any later
+    ``]``, escaped or not, so an untrusted ``\\](https:…)`` could capture Hearth's own
+    ``[open](…)`` link; untrusted text carries no ASCII square bracket at all.
+    """
+    text = text.translate(_BRACKETS)
     return _MARKS.sub(lambda m: m[0] if len(m[0]) == 2 else "\\" + m[0], text)
 
 

@@ -54,7 +54,7 @@ def test_sanitize_links_and_mentions() -> None:
     )
     assert clean == (
         "Plan everyone Alice someone a role a channel www.x.example y.example. "
-        "(discord.com) [invite removed] gnp"
+        "(discord.com) (invite removed) gnp"
     )
 
 

@@ -118,7 +118,8 @@ def _texts(embed: dict) -> list[str]:
 def test_names_cannot_open_markdown_or_links(raw: str) -> None:
     out = name(raw)
     assert not clickable(out) and not invites(out)
-    assert out.replace("\u200b", "").replace("\\", "") == raw.replace("\u200b", "")
+    shown = out.replace("\u200b", "").replace("\\", "").replace("［", "[").replace("］", "]")
+    assert shown == raw.replace("\u200b", "")
     digest = digest_with(thread_name=raw)
     text = render_markdown(digest)
     assert all(url in HEARTH_LINKS for url in clickable(text)), text
@@ -127,7 +128,7 @@ def test_names_cannot_open_markdown_or_links(raw: str) -> None:
 def test_member_links_stay_links_without_preview_and_unglued() -> None:
     assert clean("詳細はhttps://x.example/a") == "詳細は<https://x.example/a>"
     assert clean("abchttps://x.example/a") == "abc<https://x.example/a>"
-    assert clean("[label](https://evil.example)") == r"\[label\](<https://evil.example>)"
+    assert clean("[label](https://evil.example)") == "［label］(<https://evil.example>)"
     assert clickable(clean("javascript:alert(1) steam://run/1")) == []
 
 
@@ -146,3 +147,16 @@ def test_escaping_twice_shows_the_same_text(raw: str) -> None:
 def test_model_titles_from_older_caches_keep_their_words() -> None:
     text = render_markdown(digest_with(title="Plan for https://evil.example/x", backend="openai"))
     assert "Plan for evil.example" in text and "evil.example/x" not in text
+
+
+def test_a_thread_name_cannot_close_hearths_link_label() -> None:
+    """Discord ends a link label at "]" even when escaped: labels carry no square brackets."""
+    text = render_markdown(digest_with(thread_name="Free Nitro](https:evil.com) [x"))
+    assert all(url in HEARTH_LINKS for url in clickable(text)), text
+    assert jump_url(1, 300) in clickable(text)
+
+
+@pytest.mark.parametrize("raw", [r"discord\.gg/abc", "discord.gift/abc", r"x:\/\/discord.gg/y"])
+def test_escaped_or_gift_invites_are_inert(raw: str) -> None:
+    for out in (clean(raw), name(raw)):
+        assert not invites(out), out

@@ -36,6 +36,10 @@ PIECES = [
     "www.evil.example/x",
     "discord.gg/evil",
     "discord.com/invite/evil",
+    "discord\\.gg/evil",
+    "discord.gift/evil",
+    "](https:evil.example)",
+    "https:evil.example",
     "https://discord.gg/evil",
     "[free nitro](https://evil.example)",
     "[https://good.example](https://evil.example)",
@@ -117,6 +121,7 @@ def test_a_model_answer_carries_no_link_no_invite_no_ping(raw: str) -> None:
         assert not _SCHEME.search(plain(text)) and not invites(plain(text)), text
         assert not pings(text), text
     assert model_text(shown, LABELS) == shown
+    assert model_text(model_text(raw)) == model_text(raw)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -150,6 +155,7 @@ def _only_hearth_and_members(texts: list[str], member_text: str) -> None:
             if found.kind == "masked":
                 assert hearth_link(found.target), (text, found)
             else:
+                assert "model.example" not in found.target, (text, found)
                 assert found.kind == "auto" and _WEB.match(found.target), (text, found)
                 assert found.target[:15] in member_text, (text, found)
         assert not invites(text) and not pings(text), text
@@ -177,6 +183,7 @@ def test_every_renderer_holds_with_hostile_model_answers_and_names(entries, name
     server names."""
     items = []
     for n, (answer, content, thread) in enumerate(entries):
+        answer = answer.replace("evil", "model")  # a model.example link could only be the model's
         one = item(n, answer, content, thread or "t", bullets=(answer, answer[::-1]))
         summary = dataclasses.replace(one.summary, backend="openai")
         items.append(dataclasses.replace(one, summary=summary))

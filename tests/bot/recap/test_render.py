@@ -51,7 +51,7 @@ def test_clean_never_pings():
 
 def test_clean_escapes_markdown_but_keeps_urls_and_collapses_newlines():
     out = clean("**bold** `code` [x](http://evil.example) ~~s~~ ||spoiler||\n# Title\n> quote")
-    assert out.startswith(r"\*\*bold\*\* \`code\` \[x\](<http://evil.example>)")
+    assert out.startswith(r"\*\*bold\*\* \`code\` ［x］(<http://evil.example>)")
     assert "\n" not in out and r"\~\~s\~\~" in out and r"\|\|spoiler\|\|" in out
     assert clean("# header") == r"\# header" and clean("> quote") == r"\> quote"
     assert clean("see https://x.example/a_b_c ok") == "see <https://x.example/a_b_c> ok"
