@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import sys
 import tempfile
 import time
@@ -26,6 +25,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.ingest import print_machine, table, verdict  # noqa: E402
+from bench.latency import percentiles  # noqa: E402
 from bench.recap_scale import GID, T0, WEEK, build_guild, summarizer  # noqa: E402
 from bot.db import Store  # noqa: E402
 from bot.recap import RecapService, render_embeds  # noqa: E402
@@ -40,11 +40,6 @@ async def ticker(lags: list[float], stop: asyncio.Event) -> None:
         asked = loop.time()
         await asyncio.sleep(TICK)
         lags.append(max(0.0, loop.time() - asked - TICK))
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def level(service: RecapService, users: list[int]) -> tuple[list[float], float]:
@@ -76,7 +71,8 @@ async def run(args: argparse.Namespace) -> list[tuple[int, float, float, float]]
             await level(service, users[:1])  # warm the summary cache and the tokenizer
             for n in args.levels:
                 times, lag = await level(service, [users[i % len(users)] for i in range(n)])
-                rows.append((n, statistics.median(times), pct(times, 0.99), lag))
+                q = percentiles(times)
+                rows.append((n, q["p50"], q["p99"], lag))
         finally:
             await store.close()
     return rows

@@ -44,7 +44,6 @@ class RecapCoalescer:
         self._open: dict[Key, _Batch] = {}
         self._busy: dict[Key, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self.runs = 0  # how many runs it started (for tests and benchmarks)
 
     async def recap(
         self,
@@ -79,7 +78,6 @@ class RecapCoalescer:
         self._busy[key] = me
         guild_id, length, public_in = key
         try:
-            self.runs += 1
             result = await self._run(
                 guild_id,
                 batch.until - length,

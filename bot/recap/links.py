@@ -61,11 +61,6 @@ class Link:
     kind: str  # "url" (has a scheme), "invite" (bare invite), "www"
 
     @property
-    def web(self) -> bool:
-        """An ``http(s)://`` URL: what Discord itself makes clickable."""
-        return self.target[:8].lower() == "https://" or self.target[:7].lower() == "http://"
-
-    @property
     def invite(self) -> bool:
         """A Discord invite, or anything with one in it (Discord finds invites anywhere)."""
         return self.kind == "invite" or _INVITE.search(self.target.replace("\\", "")) is not None

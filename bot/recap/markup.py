@@ -53,7 +53,7 @@ def _timestamp(match: re.Match[str]) -> str:
 
 
 def _unlink(label: str) -> str:
-    return _UNLINK.sub(ZWSP, visible(label))
+    return _inert(visible(label))
 
 
 def resolve(text: str, labels: Labels | None) -> str:
