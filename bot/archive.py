@@ -46,8 +46,12 @@ class ArchiveWriter:
         self.store = store
         self.max_batch = max_batch
         self.interval = interval
-        self._ops: list[_Op] = []
+        # A plain MessageRecord is a new message (the hot path: no wrapper); others are _Op.
+        self._ops: list[_Op | MessageRecord] = []
         self._wake = asyncio.Event()
+        self._progress = asyncio.Event()  # the flusher finished a round (landed or failed)
+        self._flusher_failed = False
+        self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._flush_lock = asyncio.Lock()
         self.flushed_batches = 0
@@ -66,10 +70,14 @@ class ArchiveWriter:
     async def stop(self) -> None:
         """Stop the flusher and write whatever is queued."""
         if self._task is not None:
-            self._task.cancel()
+            # Asked, not cancelled: a cancel could land half-way through a batch, or be lost
+            # in wait_for when the wake-up arrives at the same moment (Python < 3.12).
+            self._stopping = True
+            self._wake.set()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+            self._stopping = False
         while await self.flush():
             pass
 
@@ -89,22 +97,37 @@ class ArchiveWriter:
         return record.id > self._forgotten.get((record.guild_id, record.author_id), 0)
 
     async def backpressure(self) -> None:
-        """Let a producer (backfill, import) wait while the queue is long, keeping memory flat."""
+        """Let a producer (backfill, import) wait while the queue is long, keeping memory flat.
+
+        With the flusher running, the producer waits for it instead of flushing itself, so it
+        goes on building records while a batch is in SQLite's thread (two cores both busy).
+        After a failed flush the producer flushes itself, and gets the error."""
         while self.pending >= self.max_batch * 4:
-            await self.flush()
+            if self._task is None or self._task.done() or self._flusher_failed:
+                await self.flush()
+                self._flusher_failed = False
+                continue
+            self._progress.clear()
+            self._wake.set()
+            await self._progress.wait()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
+            if self._stopping:
+                return
             self._wake.clear()
             try:
                 while await self.flush() and self.pending >= self.max_batch:
-                    pass
+                    self._progress.set()
             except Exception:  # keep the queue, try again after the interval
                 self.failed_flushes += 1
+                self._flusher_failed = True
                 log.exception("archive flush failed; %d writes kept for retry", len(self._ops))
+                self._progress.set()
                 await asyncio.sleep(self.interval)
+            self._progress.set()
 
     @property
     def pending(self) -> int:
@@ -118,7 +141,7 @@ class ArchiveWriter:
             if not ops:
                 return 0
             async with self.store.transaction():
-                await _apply(self.store, ops, self._keep)
+                await _apply(self.store, ops, self._keep if self._forgotten else None)
             del self._ops[: len(ops)]
             self._landed += len(ops)
             self.flushed_batches += 1
@@ -134,11 +157,14 @@ class ArchiveWriter:
     def messages(self, records: Sequence[MessageRecord], *, advance_cursor: bool = False) -> None:
         """New messages (live or from history)."""
         for record in records:  # one queued write each; runs are merged again at flush
-            self._put(_Op("messages", _noop, (record,), advance_cursor))
+            self.message(record, advance_cursor=advance_cursor)
 
     def message(self, record: MessageRecord, *, advance_cursor: bool = False) -> None:
-        """One new message."""
-        self.messages([record], advance_cursor=advance_cursor)
+        """One new message (the hot path: one append, nothing allocated)."""
+        self._ops.append(_Op("messages", _noop, (record,), True) if advance_cursor else record)
+        self._queued += 1
+        if len(self._ops) >= self.max_batch:
+            self._wake.set()
 
     def cursor(self, channel_id: int, last_id: int) -> None:
         """History of ``channel_id`` is complete up to ``last_id`` once what is queued lands."""
@@ -252,9 +278,11 @@ async def _noop(_: Store) -> None:
     return None
 
 
-async def _apply(store: Store, ops: list[_Op], keep: Callable[[MessageRecord], bool]) -> None:
+async def _apply(
+    store: Store, ops: list[_Op | MessageRecord], keep: Callable[[MessageRecord], bool] | None
+) -> None:
     """Apply ops in order, merging runs of consecutive messages into one executemany; new
-    messages that ``keep`` refuses (forgotten) are dropped."""
+    messages that ``keep`` refuses (forgotten) are dropped (None: keep them all)."""
     run: list[MessageRecord] = []
     advance: dict[int, int] = {}
 
@@ -264,8 +292,9 @@ async def _apply(store: Store, ops: list[_Op], keep: Callable[[MessageRecord], b
             latest: dict[tuple[int, int], dt.datetime] = {}
             for m in run:
                 key = (m.guild_id, m.author_id)
-                if key not in latest or m.created_at > latest[key]:
-                    latest[key] = m.created_at
+                at = m.created_at
+                if latest.get(key, at) <= at:
+                    latest[key] = at
             await store.members.touch_many((g, u, at) for (g, u), at in latest.items())
             run.clear()
         for channel_id, last_id in advance.items():
@@ -273,8 +302,13 @@ async def _apply(store: Store, ops: list[_Op], keep: Callable[[MessageRecord], b
         advance.clear()
 
     for op in ops:
+        if type(op) is MessageRecord:
+            if keep is None or keep(op):
+                run.append(op)
+            continue
+        assert isinstance(op, _Op)
         if op.kind == "messages":
-            run.extend(m for m in op.messages if keep(m))
+            run.extend(op.messages if keep is None else [m for m in op.messages if keep(m)])
             if op.advance:
                 for m in op.messages:
                     advance[m.channel_id] = max(advance.get(m.channel_id, 0), m.id)

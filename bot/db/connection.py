@@ -16,6 +16,17 @@ log = logging.getLogger(__name__)
 
 MEMORY = ":memory:"
 
+# Every read-write connection (bench/ingest.py's baselines use the same).
+PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=5000",
+    # Deleted rows are overwritten with zeros, so forgotten text does not linger in free
+    # pages (builds without SQLITE_SECURE_DELETE leave them readable otherwise).
+    "PRAGMA secure_delete=ON",
+)
+
 
 class StoreError(Exception):
     """The database cannot be opened or migrated; the message says which file and why."""
@@ -56,13 +67,8 @@ async def connect(path: str) -> aiosqlite.Connection:
         raise StoreError(f"cannot open database {path}: {exc}") from None
     try:
         conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA synchronous=NORMAL")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA busy_timeout=5000")
-        # Deleted rows are overwritten with zeros, so forgotten text does not linger in free
-        # pages (builds without SQLITE_SECURE_DELETE leave them readable otherwise).
-        await conn.execute("PRAGMA secure_delete=ON")
+        for pragma in PRAGMAS:
+            await conn.execute(pragma)
         await migrate(conn)
     except sqlite3.DatabaseError as exc:
         await conn.close()
@@ -165,7 +171,9 @@ async def transaction(conn: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Con
         yield conn
         await conn.execute("COMMIT")
     except BaseException:
-        if conn.in_transaction:
-            with contextlib.suppress(sqlite3.Error):
-                await conn.execute("ROLLBACK")
+        # Always queue the ROLLBACK: a cancelled BEGIN may still be waiting in aiosqlite's
+        # queue (in_transaction is False now, True once it runs). The queue is in order, so
+        # the ROLLBACK runs after it; with no transaction open it fails, harmlessly.
+        with contextlib.suppress(sqlite3.Error):
+            await conn.execute("ROLLBACK")
         raise

@@ -15,6 +15,12 @@ _COLUMNS = (
     "dm_opt_in, dm_cadence, logging_paused"
 )
 
+# A member's last activity only moves forward, and never for one who paused logging.
+TOUCH = (
+    "UPDATE members SET last_seen_at = MAX(COALESCE(last_seen_at, 0), ?) "
+    "WHERE guild_id = ? AND user_id = ? AND logging_paused = 0"
+)
+
 
 def _member(row: aiosqlite.Row) -> Member:
     return Member(
@@ -106,9 +112,7 @@ class MemberRepository:
     async def touch_many(self, seen: Iterable[tuple[int, int, dt.datetime]]) -> None:
         """Many (guild id, user id, active at) in one statement (only moves forward)."""
         await self.conn.executemany(
-            "UPDATE members SET last_seen_at = MAX(COALESCE(last_seen_at, 0), ?) "
-            "WHERE guild_id = ? AND user_id = ? AND logging_paused = 0",
-            [(ms(at), guild_id, user_id) for guild_id, user_id, at in seen],
+            TOUCH, [(ms(at), guild_id, user_id) for guild_id, user_id, at in seen]
         )
 
     async def set_logging_paused(self, guild_id: int, user_id: int, paused: bool) -> None:

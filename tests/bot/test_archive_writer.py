@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from bot.archive import ArchiveWriter
+from bot.archive import ArchiveWriter, _Op
 from bot.models import ChannelRecord, GuildRecord, MemberRecord, MessageRecord, ReactionRecord
 from tests.conftest import T0
 
@@ -55,7 +55,7 @@ async def test_a_failing_batch_lands_nothing_and_is_kept(store):
     async def boom(_store):
         raise RuntimeError("disk full")
 
-    writer._put(type(writer._ops[0])("boom", boom))  # a write that fails mid-batch
+    writer._put(_Op("boom", boom))  # a write that fails mid-batch
     writer.message(msg(2))
     with pytest.raises(RuntimeError):
         await writer.flush()
@@ -103,3 +103,88 @@ async def test_backpressure_keeps_the_queue_short(store):
         assert writer.pending < 40
     await writer.stop()
     assert (await store.stats.archive()).messages == 199
+
+
+async def test_a_cancelled_begin_leaves_no_transaction_open(store):
+    # The task is cancelled while BEGIN waits in aiosqlite's queue: BEGIN still runs in the
+    # database thread, after the check of in_transaction. The connection must come back clean.
+    for _ in range(5):
+        # Keep the database thread busy so BEGIN is still queued when the cancel arrives.
+        busy = asyncio.ensure_future(store.conn.execute(_SLOW))
+        task = asyncio.create_task(_one_write(store))
+        await asyncio.sleep(0.01)
+        assert not task.done()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await busy
+        await store.conn.execute("SELECT 1")  # let whatever was queued run
+        assert not store.conn.in_transaction
+    async with store.transaction():
+        await store.messages.insert_many([msg(1)])
+    assert await store.messages.get(1) is not None
+
+
+_SLOW = (
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000000) "
+    "SELECT COUNT(*) FROM n"
+)
+
+
+async def _one_write(store) -> None:
+    async with store.transaction():
+        await store.messages.insert_many([msg(99)])
+
+
+async def test_stop_while_the_flusher_is_mid_batch_lands_everything(store):
+    for attempt in range(10):
+        writer = ArchiveWriter(store, max_batch=20, interval=60)
+        writer.start()
+        base = attempt * 1000
+        writer.messages([msg(base + i) for i in range(1, 101)])
+        await asyncio.sleep(0)  # the flusher starts its batch
+        await asyncio.sleep(0)
+        # Must neither cancel the batch half-way nor leave a transaction open.
+        await asyncio.wait_for(writer.stop(), timeout=10)
+        assert writer.pending == 0
+        assert not store.conn.in_transaction
+    assert (await store.stats.archive()).messages == 1000
+
+
+async def test_backpressure_waits_for_a_running_flusher(store):
+    writer = ArchiveWriter(store, max_batch=10, interval=60)
+    writer.start()
+    flushes_by_producer = 0
+    real_flush = writer.flush
+
+    async def counted() -> int:
+        nonlocal flushes_by_producer
+        if asyncio.current_task() is not writer._task:
+            flushes_by_producer += 1
+        return await real_flush()
+
+    writer.flush = counted  # type: ignore[method-assign]
+    for i in range(1, 400):
+        writer.message(msg(i))
+        await writer.backpressure()
+        assert writer.pending < 40 + 1
+    writer.flush = real_flush  # type: ignore[method-assign]
+    await writer.stop()
+    assert (await store.stats.archive()).messages == 399
+    assert flushes_by_producer == 0  # the flusher did the work; the producer only waited
+
+
+async def test_backpressure_flushes_itself_and_raises_after_the_flusher_failed(store):
+    writer = ArchiveWriter(store, max_batch=5, interval=0.01)
+
+    async def boom(_store):
+        raise RuntimeError("disk full")
+
+    writer._put(_Op("boom", boom))
+    writer.messages([msg(i) for i in range(1, 30)])
+    writer.start()
+    with pytest.raises(RuntimeError, match="disk full"):
+        await asyncio.wait_for(writer.backpressure(), timeout=5)
+    writer._ops = [op for op in writer._ops if op.kind != "boom"]
+    await writer.stop()
+    assert (await store.stats.archive()).messages == 29
