@@ -9,10 +9,14 @@ after another as different members, timing each from the moment the double dispa
 INTERACTION_CREATE to the moment it receives the first follow-up (the recap itself; the
 "thinking…" deferral comes first). Extractive summarizer, default options (7 days, private).
 
-For context it also times a burst of concurrent ``/recap``s, and the same recaps without
-Discord (``RecapService.recap`` + ``render_embeds`` on a copy of the bot's database).
+Then concurrent ``/recap``s (issue #13): for each of ``--levels`` (1, 5, 20, 50), that many
+members press ``/recap`` at the same moment. The bot runs in its own process, so its event
+loop's lag is read from the deferral: the handler defers at once, so the time from
+INTERACTION_CREATE to the deferral is how long the bot's loop could not run it (plus the
+round trip over loopback). For context, the same recaps without Discord
+(``RecapService.recap`` + ``render_embeds`` on a copy of the bot's database).
 
-    python bench/latency.py [--messages 10000] [--members 50] [--requests 50]
+    python bench/latency.py [--messages 10000] [--members 50] [--requests 50] [--levels 1,5,20,50]
 """
 
 from __future__ import annotations
@@ -184,10 +188,14 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
                 timings = []
                 if args.discord:
                     timings = [await fire(double, u, channel) for u in users]
-                    burst = await asyncio.gather(
-                        *(fire(double, u, channel) for u in order[: args.burst])
-                    )
-                    result["burst"] = [t[1] for t in burst]
+                    levels: dict[int, list[tuple[float, float, int]]] = {}
+                    for level in args.levels:
+                        who = [order[i % len(order)] for i in range(level)]
+                        levels[level] = list(
+                            await asyncio.gather(*(fire(double, u, channel) for u in who))
+                        )
+                        await asyncio.sleep(0.5)
+                    result["levels"] = levels
                 result["deferred"] = [t[0] for t in timings]
                 result["followup"] = [t[1] for t in timings]
                 result["embeds"] = [t[2] for t in timings]
@@ -205,13 +213,38 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     return result
 
 
+def concurrent_table(levels: dict[int, list[tuple[float, float, int]]]) -> None:
+    """Issue #13's table and targets: concurrent /recap through Discord, loop lag from the
+    deferral."""
+    rows = []
+    for level, shots in levels.items():
+        follow = percentiles([t[1] for t in shots])
+        rows.append(
+            (
+                level,
+                f"{follow['p50'] * 1000:,.0f}",
+                f"{follow['p99'] * 1000:,.0f}",
+                f"{max(t[0] for t in shots) * 1000:,.0f}",
+                sum(1 for t in shots if t[2]),
+            )
+        )
+    print("concurrent /recap through the double (follow-up times; lag = slowest deferral):")
+    table(("concurrent", "p50 ms", "p99 ms", "max deferral ms", "with embeds"), rows)
+    if 20 in levels:
+        twenty = percentiles([t[1] for t in levels[20]])["p99"]
+        verdict("recap x20", twenty < 1.0, f"p99 {twenty * 1000:.0f} ms, target < 1,000 ms")
+    lag = max(t[0] for shots in levels.values() for t in shots)
+    verdict("recap loop lag", lag < 0.1, f"slowest deferral {lag * 1000:.0f} ms, target < 100 ms")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--members", type=int, default=50)
     parser.add_argument("--requests", type=int, default=50)
-    parser.add_argument("--burst", type=int, default=5)
+    parser.add_argument("--levels", default="1,5,20,50", help="concurrent /recaps at once")
     args = parser.parse_args(argv)
+    args.levels = [int(x) for x in args.levels.split(",")]
     args.discord = "cogs.members" in EXTENSIONS
     print_machine()
     if not args.discord:
@@ -226,7 +259,6 @@ def main(argv: list[str] | None = None) -> int:
     for label, key in (
         ("/recap: INTERACTION_CREATE -> deferral", "deferred"),
         ("/recap: INTERACTION_CREATE -> follow-up", "followup"),
-        (f"context: {args.burst} concurrent /recap -> follow-up", "burst"),
         ("RecapService.recap + render_embeds (no Discord)", "direct"),
     ):
         values: list[float] = r.get(key) or []  # type: ignore[assignment]
@@ -241,6 +273,15 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"first /recap (cold summary cache): {measured[0] * 1000:.0f} ms; follow-ups with "
             f"embeds: {sum(1 for e in embeds if e)} of {len(embeds)}"
+        )
+    levels: dict[int, list[tuple[float, float, int]]] = r.get("levels") or {}  # type: ignore[assignment]
+    if levels:
+        concurrent_table(levels)
+        alone = percentiles(measured)["p99"]  # the sequential requests: each one alone
+        verdict(
+            "recap alone",
+            alone < 0.3,
+            f"p99 {alone * 1000:.0f} ms over {len(measured)} one at a time, target < 300 ms",
         )
     p99 = percentiles(measured)["p99"]
     how = "/recap via the double" if args.discord else "WITHOUT Discord (no /recap loaded)"

@@ -29,6 +29,7 @@ FULL: list[tuple[str, list[str]]] = [
     ("backfill", [str(BENCH / "backfill.py")]),
     ("latency", [str(BENCH / "latency.py")]),
     ("loop lag", [str(BENCH / "loop_lag.py")]),
+    ("fan-out", [str(BENCH / "fanout.py")]),
     (
         "query plans",
         ["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/bot/test_query_plans.py"],
@@ -38,8 +39,9 @@ QUICK_ARGS = {
     "ingest": ["--messages", "5000", "--repeat", "3", "--gateway", "1000"],
     "memory": ["--weeks", "4", "--per-week", "10000", "--members", "50"],
     "backfill": ["--messages", "20000"],
-    "latency": ["--messages", "3000", "--requests", "10"],
+    "latency": ["--messages", "3000", "--requests", "10", "--levels", "1,5,20"],
     "loop lag": ["--messages", "3000", "--levels", "1,5,20"],
+    "fan-out": ["--guilds", "10,20"],
 }
 
 

@@ -6,10 +6,15 @@ every run and whenever admins change the settings. On start every guild is check
 so a slot missed while the bot was down is caught up within the grace period, and marked late.
 Exactly-once is the delivery ledger's job (:mod:`bot.delivery`), not the scheduler's: running
 a slot twice is harmless.
+
+Guilds due at the same moment (a hosted instance: many guilds keep the default Monday 09:00)
+run ``max_parallel`` at a time, the rest waiting their turn, so a weekly fan-out is a steady
+stream and not one burst of every guild's recap run (``bench/fanout.py``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Iterable
@@ -26,6 +31,7 @@ log = logging.getLogger(__name__)
 
 CADENCES = ("weekly", "daily")
 RETRY_ARM = dt.timedelta(hours=1)
+MAX_PARALLEL = 2  # one guild's sends overlap another's recap run; CPU work has one thread
 
 
 class HearthScheduler:
@@ -38,12 +44,14 @@ class HearthScheduler:
         *,
         clock: Callable[[], dt.datetime] = utcnow,
         daily_jobs: Iterable[tuple[str, Callable[[int], Awaitable[object]]]] = (),
+        max_parallel: int = MAX_PARALLEL,
     ) -> None:
         self.store = store
         self.delivery = delivery
         self.clock = clock
         self.daily_jobs = tuple(daily_jobs)
         self.scheduler = AsyncIOScheduler(timezone=dt.UTC)
+        self._turns = asyncio.Semaphore(max(1, max_parallel))
 
     def start(self) -> None:
         """Start the scheduler; guilds are armed with :meth:`arm` as they become known."""
@@ -62,17 +70,18 @@ class HearthScheduler:
         """
         reports = []
         cadences = tuple(cadences)
-        for cadence in cadences:
-            try:
-                reports.append(await self.delivery.run_due(guild_id, cadence))
-            except Exception:
-                log.exception("scheduled %s run for guild %s failed", cadence, guild_id)
-        if "daily" in cadences:
-            for name, job in self.daily_jobs:
+        async with self._turns:
+            for cadence in cadences:
                 try:
-                    await job(guild_id)
+                    reports.append(await self.delivery.run_due(guild_id, cadence))
                 except Exception:
-                    log.exception("daily %s for guild %s failed", name, guild_id)
+                    log.exception("scheduled %s run for guild %s failed", cadence, guild_id)
+            if "daily" in cadences:
+                for name, job in self.daily_jobs:
+                    try:
+                        await job(guild_id)
+                    except Exception:
+                        log.exception("daily %s for guild %s failed", name, guild_id)
         await self.arm(guild_id, cadences)
         return reports
 

@@ -150,11 +150,26 @@ def clean(
     bare domain, every invite gone). ``lead=False`` keeps a leading ``#`` (our own "#channel"
     labels, never at a line start). Escaping is stable: cleaning twice gives the same text.
     """
+    # Without "<" there is no mention, channel, emoji or timestamp markup, so ``labels`` play
+    # no part and the answer can be remembered: a week's recaps show the same names and key
+    # messages to many members (bench/fanout.py: a third of a guild's run was this).
+    key = (text, limit, lead, links) if "<" not in text else None
+    if key is not None and (known := _CLEANED.get(key)) is not None:
+        return known
     flat = _SPACE.sub(" ", resolve(visible(text), labels)).strip()
     if links == "drop":
         flat = drop_links(flat)
     safe = defuse(_escape(flat, lead=lead, links=links))
-    return fit(safe, limit) if limit is not None else safe
+    out = fit(safe, limit) if limit is not None else safe
+    if key is not None:
+        if len(_CLEANED) >= _CLEANED_MAX:
+            _CLEANED.clear()
+        _CLEANED[key] = out
+    return out
+
+
+_CLEANED: dict[tuple[str, int | None, bool, str], str] = {}
+_CLEANED_MAX = 20_000
 
 
 def name(
