@@ -19,12 +19,23 @@ from typing import Protocol
 from bot.db import Store
 from bot.delivery_marks import Embeds, marker, nonce, stamp
 from bot.models import GuildSettings
-from bot.schedule import ScheduleError, Slot, last_slot
+from bot.schedule import ScheduleError, Slot, last_slot, next_slot
 from bot.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
 FINAL = frozenset({"sent", "empty", "dm_closed"})
+DIGEST = "digest"  # a guild's digest target: one per period, whatever its channel
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Where a delivery goes: the place to look for its marker, a digest's channel and the
+    end of the window it covers."""
+
+    place: str  # "channel:<id>" or "dm:<user id>"
+    channel_id: int | None = None
+    until: dt.datetime | None = None
 
 
 class DeliveryError(Exception):
@@ -144,17 +155,26 @@ class DeliveryService:
             return report
 
     async def _since(self, guild_id: int, settings: GuildSettings, slot: Slot) -> dt.datetime:
-        """The period starts at the previous slot, or earlier if deliveries were missed."""
+        """DM recaps cover the period, from the previous slot, or earlier if the digest was
+        missed."""
         since = slot.since.astimezone(dt.UTC)
         if slot.cadence != "weekly" or settings.digest_channel_id is None:
             return since
-        previous = await self.store.deliveries.latest(
-            guild_id, f"channel:{settings.digest_channel_id}", ("sent", "empty")
-        )
-        if previous is not None and previous.period != slot.period:
+        previous = await self.store.deliveries.latest(guild_id, DIGEST, ("sent", "empty"))
+        if previous is not None and previous.period != slot.period and not previous.manual:
             floor = since - dt.timedelta(days=21)
             since = max(min(since, previous.created_at), floor)
         return since
+
+    async def _digest_since(self, guild_id: int, slot: Slot, since: dt.datetime) -> dt.datetime:
+        """A digest starts where the previous one ended: after a missed week it reaches back
+        (at most three more weeks); after a ``/digest post`` or a moved weekday it covers
+        only what came since, so no day is in two digests."""
+        previous = await self.store.deliveries.latest(guild_id, DIGEST, ("sent", "empty"))
+        if previous is None or previous.period == slot.period:
+            return since
+        ended = previous.until or previous.created_at
+        return max(ended, slot.since.astimezone(dt.UTC) - dt.timedelta(days=21))
 
     async def _digest(
         self,
@@ -164,9 +184,11 @@ class DeliveryService:
         until: dt.datetime,
         report: RunReport,
     ) -> None:
-        channel_id = settings.digest_channel_id
+        existing = await self.store.deliveries.get(settings.guild_id, slot.period, DIGEST)
+        # The period is the unit: a digest begun in one channel is finished there.
+        channel_id = (existing.channel_id if existing else None) or settings.digest_channel_id
         assert channel_id is not None
-        target = f"channel:{channel_id}"
+        since = await self._digest_since(settings.guild_id, slot, since)
 
         async def build() -> Embeds:
             return await self.content.digest(
@@ -176,7 +198,35 @@ class DeliveryService:
         async def send(messages: Embeds, n: str) -> tuple[int, ...]:
             return await self.publisher.post(channel_id, messages, nonce=n)
 
-        await self._deliver(settings.guild_id, slot, target, None, build, send, report)
+        where = Where(f"channel:{channel_id}", channel_id, until)
+        await self._deliver(settings.guild_id, slot, DIGEST, None, build, send, report, where)
+
+    async def record_manual_digest(
+        self, guild_id: int, channel_id: int, message_ids: tuple[int, ...], since: dt.datetime
+    ) -> tuple[Slot | None, bool]:
+        """``/digest post`` landed (it covered ``since`` to now): record it in the ledger.
+
+        If it covered everything since the last digest, the next scheduled one starts after
+        it, so no day is posted twice; a shorter one leaves the schedule's window as it was.
+        Returns the next scheduled slot (if any) and whether it now starts after this post.
+        """
+        now = self.clock()
+        previous = await self.store.deliveries.latest(guild_id, DIGEST, ("sent", "empty"))
+        ended = (previous.until or previous.created_at) if previous is not None else None
+        covers = ended is None or since <= ended
+        async with self.store.transaction():
+            await self.store.deliveries.record_manual(
+                guild_id,
+                channel_id=channel_id,
+                message_ids=message_ids,
+                now=now,
+                until=now if covers else ended,
+            )
+        try:
+            slot = next_slot(await self.store.guilds.settings(guild_id), now, "weekly")
+        except ScheduleError:
+            slot = None
+        return slot, covers
 
     async def _dms(
         self,
@@ -209,8 +259,9 @@ class DeliveryService:
             async def send(messages: Embeds, n: str, user_id: int = user_id) -> tuple[int, ...]:
                 return await self.publisher.dm(user_id, messages, nonce=n)
 
+            target = f"dm:{user_id}"
             sent = await self._deliver(
-                settings.guild_id, slot, f"dm:{user_id}", user_id, build, send, report
+                settings.guild_id, slot, target, user_id, build, send, report, Where(target)
             )
             if sent and self.dm_interval:
                 await asyncio.sleep(self.dm_interval)  # pace DMs under Discord's global limit
@@ -224,13 +275,16 @@ class DeliveryService:
         build: Callable[[], object],
         send: Callable[..., object],
         report: RunReport,
+        where: Where,
     ) -> bool:
         """One target, exactly once. Returns True when something was sent now.
 
         Any failure of this target is recorded and contained: the next target still runs.
         """
         try:
-            return await self._deliver_one(guild_id, slot, target, user_id, build, send, report)
+            return await self._deliver_one(
+                guild_id, slot, target, user_id, build, send, report, where
+            )
         except Exception as exc:  # a deleted channel, a database error, a summarizer bug
             log.exception("delivery %s %s failed", slot.period, target)
             await self._finish(guild_id, slot, target, "failed", error=type(exc).__name__)
@@ -246,55 +300,73 @@ class DeliveryService:
         build: Callable[[], object],
         send: Callable[..., object],
         report: RunReport,
+        where: Where,
     ) -> bool:
         existing = await self.store.deliveries.get(guild_id, slot.period, target)
         if existing is not None and existing.status in FINAL:
             report.skipped.append(target)
             return False
-        mark = marker(slot.period)
+        mark = marker(slot.period, guild_id)
+        done: tuple[int, ...] = ()  # parts already out, in order (they are sent one by one)
         if existing is not None:  # 'sending' (died mid-send) or 'failed' (maybe half-sent)
-            found = await self.publisher.find_marker(target, mark, since=existing.created_at)
-            if found:
-                await self._finish(guild_id, slot, target, "sent", ids=found)
-                report.skipped.append(target)
-                return False
-        n = nonce(guild_id, slot.period, target)
+            found = await self.publisher.find_marker(where.place, mark, since=existing.created_at)
+            done = found if len(found) >= len(existing.message_ids) else existing.message_ids
         async with self.store.transaction():
             await self.store.deliveries.begin(
                 guild_id,
                 slot.period,
                 target,
-                nonce=n,
+                nonce=nonce(guild_id, slot.period, target),
                 user_id=user_id,
                 late=report.late,
                 now=self.clock(),
+                channel_id=where.channel_id,
+                until=where.until,
             )
-        messages = await build()  # type: ignore[misc]
-        if not messages:  # nothing happened (the content decides whether quiet weeks post)
+        messages = stamp(await build(), mark)  # type: ignore[misc, arg-type]
+        if not messages and not done:  # nothing happened (the content decides for quiet weeks)
             await self._finish(guild_id, slot, target, "empty")
             report.empty.append(target)
             return False
-        messages = stamp(messages, mark)  # type: ignore[arg-type]
-        for attempt in range(1, self.retries + 1):
+        if len(done) >= len(messages):  # every part was out before the crash
+            await self._finish(guild_id, slot, target, "sent", ids=done)
+            report.skipped.append(target)
+            return False
+        ids = list(done)
+        for part in range(len(done), len(messages)):
             try:
-                ids = await send(messages, n)  # type: ignore[misc]
+                ids += await self._send_part(
+                    send, messages[part], nonce(guild_id, slot.period, target, part)
+                )
             except DMClosedError:
                 await self._finish(guild_id, slot, target, "dm_closed", error="DMs closed")
                 report.closed.append(target)
                 return True
             except (TransientDeliveryError, DeliveryError) as exc:
-                permanent = not isinstance(exc, TransientDeliveryError)
-                if permanent or attempt == self.retries:
-                    await self._finish(guild_id, slot, target, "failed", error=str(exc)[:500])
-                    report.failed.append(target)
-                    log.warning("delivery %s %s failed: %s", slot.period, target, exc)
-                    return True
+                await self._finish(guild_id, slot, target, "failed", error=str(exc)[:500])
+                report.failed.append(target)
+                log.warning("delivery %s %s failed: %s", slot.period, target, exc)
+                return True
+            async with self.store.transaction():  # this part is out: a crash now resumes after it
+                await self.store.deliveries.progress(
+                    guild_id, slot.period, target, tuple(ids), self.clock()
+                )
+        await self._finish(guild_id, slot, target, "sent", ids=tuple(ids))
+        report.sent.append(target)
+        return True
+
+    async def _send_part(
+        self, send: Callable[..., object], part: list[dict[str, object]], n: str
+    ) -> tuple[int, ...]:
+        """One message, retried with backoff on transient failures."""
+        for attempt in range(1, self.retries + 1):
+            try:
+                return await send([part], n)  # type: ignore[misc, no-any-return]
+            except TransientDeliveryError:
+                if attempt == self.retries:
+                    raise
                 await asyncio.sleep(self.retry_base * 4 ** (attempt - 1))
-                continue
-            await self._finish(guild_id, slot, target, "sent", ids=ids)  # type: ignore[arg-type]
-            report.sent.append(target)
-            return True
-        return False  # pragma: no cover - the loop always returns
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _finish(
         self,
@@ -303,7 +375,7 @@ class DeliveryService:
         target: str,
         status: str,
         *,
-        ids: tuple[int, ...] = (),
+        ids: tuple[int, ...] | None = None,
         error: str | None = None,
     ) -> None:
         async with self.store.transaction():

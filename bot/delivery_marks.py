@@ -7,31 +7,45 @@ import hashlib
 Embeds = list[list[dict[str, object]]]  # messages, each a list of embed dicts
 
 
-def marker(period: str) -> str:
-    """A line carried by every delivered message set, so a crashed send can be found."""
-    return f"Hearth · {period}"
+def marker(period: str, guild_id: int) -> str:
+    """A line carried by every delivered message, so a crashed send can be found again.
+
+    It names the guild (as a short tag), so one member's DM recaps from two servers are told
+    apart; each part of a multi-message delivery adds `` · k/n`` after it.
+    """
+    tag = hashlib.sha256(f"guild|{guild_id}".encode()).hexdigest()[:8]
+    return f"Hearth · {period} · {tag}"
 
 
-def nonce(guild_id: int, period: str, target: str) -> str:
-    """Deterministic per delivery, ≤ 25 characters (Discord's limit)."""
-    return hashlib.sha256(f"{guild_id}|{period}|{target}".encode()).hexdigest()[:25]
+def nonce(guild_id: int, period: str, target: str, part: int = 0) -> str:
+    """Deterministic per delivery and part, ≤ 25 characters (Discord's limit)."""
+    key = f"{guild_id}|{period}|{target}" + (f"|{part}" if part else "")
+    return hashlib.sha256(key.encode()).hexdigest()[:25]
 
 
 def stamp(messages: Embeds, mark: str) -> Embeds:
-    """Put the marker in the footer of the first embed."""
-    if not messages or not messages[0]:
-        return messages
-    first = dict(messages[0][0])
+    """Put the marker (and ``k/n`` when there are several) in each message's first footer."""
+    n = len(messages)
+    return [
+        _stamp_one(message, mark if n == 1 else f"{mark} · {k}/{n}")
+        for k, message in enumerate(messages, 1)
+    ]
+
+
+def _stamp_one(embeds: list[dict[str, object]], mark: str) -> list[dict[str, object]]:
+    if not embeds:
+        return embeds
+    first = dict(embeds[0])
     footer = first.get("footer")
     text = footer.get("text", "") if isinstance(footer, dict) else ""
     stamped = f"{mark} · {text}".strip(" ·")[:2048]  # the marker first: never cut off
     # The renderer packs messages up to Discord's 6,000 characters; make room for the marker.
-    excess = _size(messages[0]) - len(str(text)) + len(stamped) - MESSAGE_LIMIT
+    excess = _size(embeds) - len(str(text)) + len(stamped) - MESSAGE_LIMIT
     description = str(first.get("description") or "")
     if excess > 0 and description:
         first["description"] = description[: max(0, len(description) - excess - 1)] + "…"
     first["footer"] = {"text": stamped}
-    return [[first, *messages[0][1:]], *messages[1:]]
+    return [first, *embeds[1:]]
 
 
 MESSAGE_LIMIT = 6000

@@ -26,11 +26,14 @@ class Delivery:
     error: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    channel_id: int | None = None  # a digest's channel
+    manual: bool = False  # posted with /digest post
+    until: dt.datetime | None = None  # the end of the window a digest covered
 
 
 _COLUMNS = (
     "guild_id, period, target, user_id, status, nonce, attempts, message_ids, late, error, "
-    "created_at, updated_at"
+    "created_at, updated_at, channel_id, manual, until_at"
 )
 
 
@@ -51,6 +54,9 @@ def _delivery(row: aiosqlite.Row) -> Delivery:
         row["error"],
         created,
         updated,
+        row["channel_id"],
+        bool(row["manual"]),
+        when(row["until_at"]),
     )
 
 
@@ -79,16 +85,31 @@ class DeliveryRepository:
         user_id: int | None,
         late: bool,
         now: dt.datetime,
+        channel_id: int | None = None,
+        until: dt.datetime | None = None,
     ) -> Delivery:
         """Record the intent to send (idempotent) and count the attempt; returns the record."""
         await self.conn.execute(
             "INSERT INTO deliveries (guild_id, period, target, user_id, status, nonce, late, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, 'sending', ?, ?, ?, ?) "
+            "created_at, updated_at, channel_id, until_at) "
+            "VALUES (?, ?, ?, ?, 'sending', ?, ?, ?, ?, ?, ?) "
             # A retry of a failed delivery is 'sending' again while it runs, so a crash
-            # during it is reconciled like any other.
+            # during it is reconciled like any other. Its channel stays the first one: parts
+            # already posted there are not posted again elsewhere.
             "ON CONFLICT(guild_id, period, target) DO UPDATE SET status = 'sending' "
             "WHERE deliveries.status = 'failed'",
-            (guild_id, period, target, user_id, nonce, int(late), ms(now), ms(now)),
+            (
+                guild_id,
+                period,
+                target,
+                user_id,
+                nonce,
+                int(late),
+                ms(now),
+                ms(now),
+                channel_id,
+                ms(until),
+            ),
         )
         await self.conn.execute(
             "UPDATE deliveries SET attempts = attempts + 1, updated_at = ? WHERE guild_id = ? "
@@ -107,15 +128,49 @@ class DeliveryRepository:
         *,
         status: str,
         now: dt.datetime,
-        message_ids: tuple[int, ...] = (),
+        message_ids: tuple[int, ...] | None = None,
         error: str | None = None,
     ) -> None:
-        """Record the outcome of a delivery."""
+        """Record the outcome of a delivery (``message_ids`` None: keep the parts recorded)."""
+        ids = None if message_ids is None else ",".join(map(str, message_ids))
         await self.conn.execute(
-            "UPDATE deliveries SET status = ?, message_ids = ?, error = ?, updated_at = ? "
-            "WHERE guild_id = ? AND period = ? AND target = ?",
-            (status, ",".join(map(str, message_ids)), error, ms(now), guild_id, period, target),
+            "UPDATE deliveries SET status = ?, message_ids = COALESCE(?, message_ids), "
+            "error = ?, updated_at = ? WHERE guild_id = ? AND period = ? AND target = ?",
+            (status, ids, error, ms(now), guild_id, period, target),
         )
+
+    async def progress(
+        self,
+        guild_id: int,
+        period: str,
+        target: str,
+        message_ids: tuple[int, ...],
+        now: dt.datetime,
+    ) -> None:
+        """The parts sent so far of a delivery still 'sending' (one more landed)."""
+        await self.conn.execute(
+            "UPDATE deliveries SET message_ids = ?, updated_at = ? WHERE guild_id = ? "
+            "AND period = ? AND target = ? AND status = 'sending'",
+            (",".join(map(str, message_ids)), ms(now), guild_id, period, target),
+        )
+
+    async def record_manual(
+        self,
+        guild_id: int,
+        *,
+        channel_id: int,
+        message_ids: tuple[int, ...],
+        now: dt.datetime,
+        until: dt.datetime | None,
+    ) -> None:
+        """A digest posted by hand (``/digest post``); the next digest starts at ``until``."""
+        await self.conn.execute(
+            "INSERT OR REPLACE INTO deliveries (guild_id, period, target, status, nonce, "
+            "message_ids, created_at, updated_at, channel_id, manual, until_at) "
+            "VALUES (?, ?, 'digest', 'sent', '', ?, ?, ?, ?, 1, ?)",
+            (guild_id, f"manual:{ms(now)}", ",".join(map(str, message_ids)), ms(now), ms(now),
+             channel_id, ms(until)),
+        )  # fmt: skip
 
     async def latest(
         self, guild_id: int, target: str, statuses: tuple[str, ...]

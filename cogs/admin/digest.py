@@ -100,12 +100,25 @@ class DigestAdmin(AdminCog):
                 f"I can't post in {target.mention}: give me View Channel, Send Messages and "
                 "Embed Links there."
             )
+        since = utcnow() - dt.timedelta(days=days)
         messages = await self._render(guild.id, target.id, days)
         posted: list[discord.Message] = []
         for message in messages:
             embeds = [discord.Embed.from_dict(e) for e in message]
             posted.append(await target.send(embeds=embeds, allowed_mentions=NO_PINGS))
         link = posted[0].jump_url if posted else target.mention
+        slot, covers = await self.bot.delivery.record_manual_digest(
+            guild.id, target.id, tuple(m.id for m in posted), since
+        )
+        if slot is None:
+            schedule = ""
+        elif covers:
+            when = f"<t:{int(slot.at.timestamp())}:f>"
+            schedule = f" The scheduled digest of {when} will cover only what is said from now."
+        else:
+            schedule = " It covered less than the time since the last digest, so the scheduled"
+            schedule += " one still covers its whole week."
+        count = f"{len(posted)} message" + ("" if len(posted) == 1 else "s")
         await say(
-            interaction, f"Posted the digest in {target.mention} ({len(posted)} message(s)): {link}"
+            interaction, f"Posted the digest in {target.mention} ({count}): {link}.{schedule}"
         )

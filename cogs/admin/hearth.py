@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 
 from bot import guild_config
+from bot.delivery import DIGEST
 from bot.guild_config import WEEKDAYS, ConfigError, GuildConfigService, next_digest
 from cogs.admin.render import (
     StatusFacts,
@@ -196,11 +197,8 @@ class HearthAdmin(AdminCog):
         store = self.bot.store
         settings = await store.guilds.settings(interaction.guild_id)
         stats = await store.stats.archive(interaction.guild_id)
-        last = None
-        if settings.digest_channel_id is not None:
-            last = await store.deliveries.latest(
-                interaction.guild_id, f"channel:{settings.digest_channel_id}", ("sent", "empty")
-            )
+        # A guild's digest is one ledger target per period, whatever channel it went to.
+        last = await store.deliveries.latest(interaction.guild_id, DIGEST, ("sent", "empty"))
         backend, health = backend_health(self.bot, settings.summarizer)
         if settings.summarizer and not backend.startswith(settings.summarizer):
             health += (

@@ -31,6 +31,7 @@ class FakePublisher:
         self.fail_next = 0
         self.crash_after_send = False
         self.next_id = 1000
+        self.nonces: list[str] = []
 
     def _ids(self, messages) -> tuple[int, ...]:
         self.next_id += len(messages)
@@ -49,6 +50,7 @@ class FakePublisher:
             self.fail_next -= 1
             raise TransientDeliveryError("503 Service Unavailable")
         self.posts.append((target, messages[0][0]["footer"]["text"]))
+        self.nonces.append(nonce)
         if self.crash_after_send:
             raise SystemExit("killed")  # the process dies after Discord accepted the message
         return self._ids(messages)
@@ -106,11 +108,11 @@ async def test_one_digest_and_one_dm_per_opted_in_member(guild):
     svc, clock = service(guild, pub, now=MONDAY_9 + dt.timedelta(minutes=1))
     report = await svc.run_due(G)
     assert sorted(t for t, _ in pub.posts) == ["channel:10", "dm:1", "dm:2"]
-    assert all(marker("weekly:2026-11-23") in footer for _, footer in pub.posts)
+    assert all(marker("weekly:2026-11-23", G) in footer for _, footer in pub.posts)
     assert not report.late
     clock["now"] += dt.timedelta(hours=3)
     again = await svc.run_due(G)
-    assert len(pub.posts) == 3 and sorted(again.skipped) == ["channel:10", "dm:1", "dm:2"]
+    assert len(pub.posts) == 3 and sorted(again.skipped) == ["digest", "dm:1", "dm:2"]
 
 
 async def test_crash_after_send_is_not_repeated_on_restart(guild):
@@ -124,7 +126,7 @@ async def test_crash_after_send_is_not_repeated_on_restart(guild):
     await svc2.run_due(G)
     assert sorted(t for t, _ in pub.posts) == ["channel:10", "dm:1", "dm:2"]
     rows = {d.target: d.status for d in await guild.deliveries.list(G)}
-    assert rows == {"channel:10": "sent", "dm:1": "sent", "dm:2": "sent"}
+    assert rows == {"digest": "sent", "dm:1": "sent", "dm:2": "sent"}
 
 
 async def test_downtime_catch_up_within_grace_says_late(guild):
@@ -132,7 +134,7 @@ async def test_downtime_catch_up_within_grace_says_late(guild):
     svc, _ = service(guild, pub, content, now=MONDAY_9 + dt.timedelta(hours=20))
     report = await svc.run_due(G)
     assert report.late and content.windows[0][2] is True
-    assert ("channel:10") in report.sent
+    assert "digest" in report.sent
 
 
 async def test_beyond_grace_nothing_is_sent(guild):
@@ -159,18 +161,18 @@ async def test_transient_failures_are_retried_then_recorded(guild):
     pub.fail_next = 2
     svc, _ = service(guild, pub)
     report = await svc.run_due(G)
-    assert "channel:10" in report.sent  # third attempt succeeded
+    assert "digest" in report.sent  # third attempt succeeded
     pub.fail_next = 99
     svc2, _ = service(guild, pub, now=MONDAY_9 + dt.timedelta(days=7))
     report = await svc2.run_due(G)
-    assert set(report.failed) == {"channel:10", "dm:1", "dm:2"}
+    assert set(report.failed) == {"digest", "dm:1", "dm:2"}
 
 
 async def test_empty_week_posts_nothing_unless_configured(guild):
     pub = FakePublisher()
     svc, _ = service(guild, pub, FakeContent(empty=True))
     report = await svc.run_due(G)
-    assert report.empty == ["channel:10"] and [t for t, _ in pub.posts] == ["dm:1", "dm:2"]
+    assert report.empty == ["digest"] and [t for t, _ in pub.posts] == ["dm:1", "dm:2"]
 
 
 async def test_missed_week_widens_the_next_window(guild):
@@ -210,7 +212,7 @@ async def test_a_refused_payload_is_not_retried(guild):
     pub.post = refuse
     svc, _ = service(guild, pub)
     report = await svc.run_due(G)
-    assert report.failed == ["channel:10"] and pub.refusals == 1
+    assert report.failed == ["digest"] and pub.refusals == 1
 
 
 async def test_a_crash_while_retrying_a_failed_delivery_is_reconciled(guild):
@@ -230,7 +232,7 @@ async def test_a_crash_while_retrying_a_failed_delivery_is_reconciled(guild):
 
 def test_the_marker_fits_in_a_full_message():
     full = [[{"title": "t" * 256, "description": "d" * 3000}, {"description": "e" * 2744}]]
-    stamped = stamp(full, marker("weekly:2026-11-23"))
+    stamped = stamp(full, marker("weekly:2026-11-23", G))
     size = sum(len(e.get("title", "")) + len(e.get("description", "")) for e in stamped[0])
     size += len(stamped[0][0]["footer"]["text"])
     assert size <= 6000 and stamped[0][0]["footer"]["text"].startswith("Hearth · weekly:")

@@ -191,7 +191,7 @@ async def test_digest_preview_and_post(discord_double, tmp_path):
     discord_double.add_history(
         gen, dave, "Me, a two-person tent", at=ago(hours=5), reply_to=int(first["id"])
     )
-    async with command_bot(discord_double, tmp_path):
+    async with command_bot(discord_double, tmp_path) as bot:
         preview = await invoke(
             discord_double, "digest", subcommand="preview", user=alice, channel=gen
         )
@@ -205,6 +205,14 @@ async def test_digest_preview_and_post(discord_double, tmp_path):
         posted = discord_double.messages(gen)[-1]
         assert posted["embeds"] and "digest" in posted["embeds"][0]["title"]
         assert "tent" in embed_text(posted).lower()
+        # The manual post is in the ledger (issue #14): the scheduled digest starts after it.
+        assert "will cover only what is said from now" in done["content"]
+        rows = [d for d in await bot.store.deliveries.list(seed.guild_id) if d.manual]
+        assert [(r.target, r.status, r.message_ids) for r in rows] == [
+            ("digest", "sent", (int(posted["id"]),))
+        ]
+        status = await hearth(discord_double, "status", alice, gen)
+        assert "**Last digest:** none yet" not in embed_text(await status.deferred(ephemeral=True))
     assert_never_pinged(discord_double)
 
 
