@@ -19,6 +19,7 @@ the URL opened one).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -32,7 +33,14 @@ _INVISIBLE = re.compile(
     "\u2060-\u206f\u3164\ufeff\uffa0]"
 )
 _JOINERS = re.compile("\u200d+")
-_FOLD = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3002: 0x2E, 0xFF61: 0x2E}
+# Every character that NFKC turns into one ASCII character (full-width forms, superscript and
+# subscript digits, mathematical letters, ...) is matched as that character, and the
+# ideographic full stops as dots: "ｈｔｔｐｓ：／／" and "A¹://" are schemes too.
+_FOLD = {
+    c: ord(n)
+    for c in range(0x80, 0x10000)
+    if len(n := unicodedata.normalize("NFKC", chr(c))) == 1 and n < "\x80"
+} | {0x3002: 0x2E, 0xFF61: 0x2E}
 _NO_SLASH = "https?|javascript|vbscript|data|file|blob|about|mailto|tel|sms|intent|view-source"
 _PATTERN = re.compile(
     r"(?i)<?(?:"
@@ -79,7 +87,7 @@ def visible(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """Full-width ASCII forms and ideographic full stops as ASCII; one character for one."""
+    """Compatibility forms of ASCII (NFKC) and ideographic full stops as ASCII; one for one."""
     return text.translate(_FOLD)
 
 
