@@ -32,6 +32,11 @@ log = logging.getLogger(__name__)
 CADENCES = ("weekly", "daily")
 RETRY_ARM = dt.timedelta(hours=1)
 MAX_PARALLEL = 2  # one guild's sends overlap another's recap run; CPU work has one thread
+# A failed delivery (an outage, a 5xx, a locked or full disk) is tried again after 5, 15, 45
+# and 135 minutes, within its grace period; after that it waits for the next period.
+RETRY_FIRST = dt.timedelta(minutes=5)
+RETRY_FACTOR = 3
+RETRY_MAX = 4
 
 
 class HearthScheduler:
@@ -52,6 +57,7 @@ class HearthScheduler:
         self.daily_jobs = tuple(daily_jobs)
         self.scheduler = AsyncIOScheduler(timezone=dt.UTC)
         self._turns = asyncio.Semaphore(max(1, max_parallel))
+        self._retried: dict[tuple[int, str, str], int] = {}  # (guild, cadence, period) -> n
 
     def start(self) -> None:
         """Start the scheduler; guilds are armed with :meth:`arm` as they become known."""
@@ -73,9 +79,12 @@ class HearthScheduler:
         async with self._turns:
             for cadence in cadences:
                 try:
-                    reports.append(await self.delivery.run_due(guild_id, cadence))
+                    report = await self.delivery.run_due(guild_id, cadence)
                 except Exception:
                     log.exception("scheduled %s run for guild %s failed", cadence, guild_id)
+                    continue
+                reports.append(report)
+                self._retry_later(guild_id, cadence, report)
             if "daily" in cadences:
                 for name, job in self.daily_jobs:
                     try:
@@ -84,6 +93,49 @@ class HearthScheduler:
                         log.exception("daily %s for guild %s failed", name, guild_id)
         await self.arm(guild_id, cadences)
         return reports
+
+    async def retry(self, guild_id: int, cadence: str) -> RunReport | None:
+        """Try the failed deliveries of the due slot again (finished ones are skipped)."""
+        async with self._turns:
+            try:
+                report = await self.delivery.run_due(guild_id, cadence)
+            except Exception:
+                log.exception("retry of %s deliveries for guild %s failed", cadence, guild_id)
+                return None
+        self._retry_later(guild_id, cadence, report)
+        return report
+
+    def _retry_later(self, guild_id: int, cadence: str, report: RunReport) -> None:
+        """Arm a retry with backoff when targets failed; bounded, and within the grace."""
+        job_id = f"retry:{cadence}:{guild_id}"
+        if report.slot is None:
+            return
+        key = (guild_id, cadence, report.slot.period)
+        if not report.failed:
+            self._retried.pop(key, None)
+            return
+        done = self._retried.get(key, 0)
+        at = self.clock() + RETRY_FIRST * RETRY_FACTOR**done
+        if done >= RETRY_MAX or at - report.slot.at > self.delivery.grace:
+            log.warning(
+                "guild %s: %d %s deliveries still failing after %d retries; next period",
+                guild_id, len(report.failed), cadence, done,
+            )  # fmt: skip
+            self._retried.pop(key, None)
+            return
+        self._retried[key] = done + 1
+        log.info(
+            "guild %s: %d %s deliveries failed; retry %d at %s",
+            guild_id, len(report.failed), cadence, done + 1, at.isoformat(timespec="seconds"),
+        )  # fmt: skip
+        self.scheduler.add_job(
+            self.retry,
+            DateTrigger(run_date=at),
+            args=(guild_id, cadence),
+            id=job_id,
+            replace_existing=True,
+            misfire_grace_time=int(self.delivery.grace.total_seconds()),
+        )
 
     async def arm(
         self, guild_id: int, cadences: Iterable[str] = CADENCES

@@ -1,0 +1,40 @@
+"""Issue #14: a failed delivery is retried within its period, with bounded backoff."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.models import GuildRecord, MemberRecord
+from bot.scheduler import HearthScheduler
+from tests.bot.test_delivery import CH, MONDAY_9, FakeContent, FakePublisher, G, service
+
+
+async def test_failed_targets_are_retried_with_backoff_then_given_up(store):
+    async with store.transaction():
+        await store.guilds.upsert(GuildRecord(G, "g"))
+        await store.guilds.update_settings(G, digest_channel_id=CH, digest_hour=9)
+        await store.members.upsert_many([MemberRecord(G, 1, "m1")])
+        await store.members.set_dm(G, 1, True, "weekly")
+    pub = FakePublisher()
+    pub.fail_next = 10_000  # a Discord outage
+    now = {"t": MONDAY_9 + dt.timedelta(minutes=1)}
+    delivery, clock = service(store, pub, FakeContent(), now=now["t"])
+    scheduler = HearthScheduler(store, delivery, clock=lambda: clock["now"])
+    await scheduler.run_now(G, ("weekly",))
+    waits = []
+    for _ in range(10):
+        job = scheduler.scheduler.get_job(f"retry:weekly:{G}")
+        if job is None:
+            break
+        waits.append(job.trigger.run_date - clock["now"])
+        clock["now"] = job.trigger.run_date
+        job.remove()  # a DateTrigger job is gone once it has fired
+        await scheduler.retry(G, "weekly")
+    assert waits == [dt.timedelta(minutes=m) for m in (5, 15, 45, 135)]  # bounded: 4 retries
+    assert {d.status for d in await store.deliveries.list(G)} == {"failed"}
+    # The outage ends: the next retry of a new failure delivers.
+    pub.fail_next = 0
+    clock["now"] += dt.timedelta(minutes=1)
+    await scheduler.retry(G, "weekly")
+    assert {d.status for d in await store.deliveries.list(G)} == {"sent"}
+    assert scheduler.scheduler.get_job(f"retry:weekly:{G}") is None
