@@ -112,6 +112,12 @@ class ArchiveWriter:
             await self._progress.wait()
 
     async def _run(self) -> None:
+        try:
+            await self._rounds()
+        finally:  # however the flusher ends, a producer waiting on it wakes and re-checks
+            self._progress.set()
+
+    async def _rounds(self) -> None:
         while not self._stopping:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.interval)

@@ -188,3 +188,17 @@ async def test_backpressure_flushes_itself_and_raises_after_the_flusher_failed(s
     writer._ops = [op for op in writer._ops if op.kind != "boom"]
     await writer.stop()
     assert (await store.stats.archive()).messages == 29
+
+
+async def test_a_producer_waiting_on_backpressure_is_released_when_the_writer_stops(store):
+    # The producer waits for the flusher's next round; stop() ends the flusher before that
+    # round begins. The producer must wake (the queue is flushed by stop), not hang.
+    writer = ArchiveWriter(store, max_batch=5, interval=60)
+    writer.start()
+    await asyncio.sleep(0)  # the flusher waits for its wake-up
+    writer._ops.extend(msg(i) for i in range(1, 30))  # queued without waking it
+    producer = asyncio.create_task(writer.backpressure())
+    await asyncio.sleep(0)  # the producer is waiting for progress
+    await writer.stop()
+    await asyncio.wait_for(producer, timeout=5)
+    assert writer.pending == 0
