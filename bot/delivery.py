@@ -4,17 +4,22 @@ Each (guild, period, target) is recorded before sending (``sending``) and after 
 ``empty``, ``dm_closed`` or ``failed``). A restart re-runs the due slot: finished targets are
 skipped; a target left in ``sending`` (the process died mid-send) is first looked up in the
 channel by its marker, and re-sent only if nothing was posted, with the same nonce, which
-Discord also uses to drop a duplicate sent within minutes.
+Discord also uses to drop a duplicate sent within minutes. A delivery of several parts keeps
+its rendering in the ledger until it ends, so a resume sends the very parts that are missing
+(the week may render differently by then); deleting or forgetting archived text drops those
+renderings, and such a resume renders afresh.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import logging
 from collections.abc import Callable
 
 from bot.db import Store
+from bot.db.deliveries import Delivery
 from bot.delivery_marks import Embeds, marker, nonce, stamp
 from bot.delivery_types import (
     Content,
@@ -26,7 +31,7 @@ from bot.delivery_types import (
     Where,
 )
 from bot.models import GuildSettings
-from bot.schedule import ScheduleError, Slot, last_slot, next_slot
+from bot.schedule import ScheduleError, Slot, last_slot, next_slot, period_at
 from bot.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -103,8 +108,10 @@ class DeliveryService:
         since = slot.since.astimezone(dt.UTC)
         if slot.cadence != "weekly" or settings.digest_channel_id is None:
             return since
-        previous = await self.store.deliveries.latest(guild_id, DIGEST, ("sent", "empty"))
-        if previous is not None and previous.period != slot.period and not previous.manual:
+        previous = await self.store.deliveries.latest(
+            guild_id, DIGEST, ("sent", "empty"), manual=False
+        )
+        if previous is not None and previous.period != slot.period:
             floor = since - dt.timedelta(days=21)
             since = max(min(since, previous.created_at), floor)
         return since
@@ -116,8 +123,19 @@ class DeliveryService:
         previous = await self.store.deliveries.latest(guild_id, DIGEST, ("sent", "empty"))
         if previous is None or previous.period == slot.period:
             return since
-        ended = previous.until or previous.created_at
+        ended = await self._ended(previous)
         return max(ended, slot.since.astimezone(dt.UTC) - dt.timedelta(days=21))
+
+    async def _ended(self, previous: Delivery) -> dt.datetime:
+        """Where a recorded digest's window ended (rows from before migration 0005 did not
+        record it: their slot's time, or when they were sent)."""
+        if previous.until is not None:
+            return previous.until
+        try:
+            settings = await self.store.guilds.settings(previous.guild_id)
+            return period_at(settings, previous.period).astimezone(dt.UTC)
+        except (ScheduleError, ValueError):
+            return previous.created_at
 
     async def _digest(
         self,
@@ -134,6 +152,8 @@ class DeliveryService:
         since = await self._digest_since(settings.guild_id, slot, since)
 
         async def build() -> Embeds:
+            if since >= until:  # a /digest post after this slot's time already covered it
+                return []
             return await self.content.digest(
                 settings.guild_id, channel_id, since, until, late=report.late
             )
@@ -153,18 +173,19 @@ class DeliveryService:
         it, so no day is posted twice; a shorter one leaves the schedule's window as it was.
         Returns the next scheduled slot (if any) and whether it now starts after this post.
         """
-        now = self.clock()
-        previous = await self.store.deliveries.latest(guild_id, DIGEST, ("sent", "empty"))
-        ended = (previous.until or previous.created_at) if previous is not None else None
-        covers = ended is None or since <= ended
-        async with self.store.transaction():
-            await self.store.deliveries.record_manual(
-                guild_id,
-                channel_id=channel_id,
-                message_ids=message_ids,
-                now=now,
-                until=now if covers else ended,
-            )
+        async with self._locks.setdefault(guild_id, asyncio.Lock()):  # not mid-delivery
+            now = self.clock()
+            previous = await self.store.deliveries.latest(guild_id, DIGEST, ("sent", "empty"))
+            ended = await self._ended(previous) if previous is not None else None
+            covers = ended is None or since <= ended
+            async with self.store.transaction():
+                await self.store.deliveries.record_manual(
+                    guild_id,
+                    channel_id=channel_id,
+                    message_ids=message_ids,
+                    now=now,
+                    until=now if covers else ended,
+                )
         try:
             slot = next_slot(await self.store.guilds.settings(guild_id), now, "weekly")
         except ScheduleError:
@@ -266,7 +287,15 @@ class DeliveryService:
                 channel_id=where.channel_id,
                 until=where.until,
             )
-        messages = stamp(await build(), mark)  # type: ignore[misc, arg-type]
+        if done and existing is not None and existing.payload is not None:
+            messages = json.loads(existing.payload)  # finish the rendering that was begun
+        else:  # nothing out yet (or its text was deleted since): render what is there now
+            messages = stamp(await build(), mark)  # type: ignore[misc, arg-type]
+            if len(messages) > 1:  # a resume must send these very parts, whatever changes
+                async with self.store.transaction():
+                    await self.store.deliveries.rendered(
+                        guild_id, slot.period, target, json.dumps(messages)
+                    )
         if not messages and not done:  # nothing happened (the content decides for quiet weeks)
             await self._finish(guild_id, slot, target, "empty")
             report.empty.append(target)

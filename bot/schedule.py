@@ -77,6 +77,15 @@ def _slot(cadence: str, at: dt.datetime) -> Slot:
     return Slot(cadence, at, f"{cadence}:{at.date().isoformat()}")
 
 
+def period_at(settings: GuildSettings, period: str) -> dt.datetime:
+    """When a period's slot was, from its name, with today's settings (for ledger rows that
+    predate recording it; a period named ``manual:…`` has none)."""
+    cadence, _, day = period.partition(":")
+    if cadence not in ("weekly", "daily"):
+        raise ScheduleError(f"period {period!r} has no slot")
+    return _at(dt.date.fromisoformat(day), settings.digest_hour, _check(settings))
+
+
 def next_slot(settings: GuildSettings, after: dt.datetime, cadence: str = "weekly") -> Slot:
     """The first scheduled time strictly after ``after``."""
     at = next(t for t in _slots_around(settings, after, cadence) if t > after)

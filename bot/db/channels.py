@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import aiosqlite
 
 from bot.db._util import ms, when
+from bot.db.deliveries import DROP_PAYLOADS
 from bot.models import LOGGED_KINDS, ChannelRecord, Overwrite
 
 _COLUMNS = (
@@ -166,6 +167,8 @@ class ChannelRepository:
         cur = await self.conn.execute(
             f"UPDATE messages SET content = '', deleted = 1 WHERE id IN ({ids})", (channel_id,)
         )
+        if cur.rowcount:
+            await self.conn.execute(DROP_PAYLOADS)
         return cur.rowcount
 
     async def add_thread_members(self, thread_id: int, user_ids: Iterable[int]) -> None:

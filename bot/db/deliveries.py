@@ -29,12 +29,17 @@ class Delivery:
     channel_id: int | None = None  # a digest's channel
     manual: bool = False  # posted with /digest post
     until: dt.datetime | None = None  # the end of the window a digest covered
+    payload: str | None = None  # the parts as rendered (JSON), while unfinished
 
 
 _COLUMNS = (
     "guild_id, period, target, user_id, status, nonce, attempts, message_ids, late, error, "
-    "created_at, updated_at, channel_id, manual, until_at"
+    "created_at, updated_at, channel_id, manual, until_at, payload"
 )
+FINAL = ("sent", "empty", "dm_closed")
+# Archived text was deleted or forgotten: unfinished deliveries forget their rendering, and a
+# resume renders afresh from what is left (a partial index keeps this cheap).
+DROP_PAYLOADS = "UPDATE deliveries SET payload = NULL WHERE payload IS NOT NULL"
 
 
 def _delivery(row: aiosqlite.Row) -> Delivery:
@@ -57,6 +62,7 @@ def _delivery(row: aiosqlite.Row) -> Delivery:
         row["channel_id"],
         bool(row["manual"]),
         when(row["until_at"]),
+        row["payload"],
     )
 
 
@@ -120,6 +126,22 @@ class DeliveryRepository:
         assert found is not None
         return found
 
+    async def rendered(self, guild_id: int, period: str, target: str, payload: str) -> None:
+        """The parts a delivery is about to send, as rendered: a resume sends these."""
+        await self.conn.execute(
+            "UPDATE deliveries SET payload = ? WHERE guild_id = ? AND period = ? AND target = ?",
+            (payload, guild_id, period, target),
+        )
+
+    async def drop_payloads(self, guild_id: int | None = None) -> int:
+        """Unfinished deliveries forget their rendering (archived text was deleted or
+        forgotten): a resume renders afresh from what is left. None: every guild."""
+        if guild_id is None:
+            cur = await self.conn.execute(DROP_PAYLOADS)
+        else:
+            cur = await self.conn.execute(DROP_PAYLOADS + " AND guild_id = ?", (guild_id,))
+        return cur.rowcount
+
     async def finish(
         self,
         guild_id: int,
@@ -131,11 +153,14 @@ class DeliveryRepository:
         message_ids: tuple[int, ...] | None = None,
         error: str | None = None,
     ) -> None:
-        """Record the outcome of a delivery (``message_ids`` None: keep the parts recorded)."""
+        """Record the outcome of a delivery (``message_ids`` None: keep the parts recorded).
+
+        A finished delivery drops its rendering; a failed one keeps it for the retry."""
         ids = None if message_ids is None else ",".join(map(str, message_ids))
         await self.conn.execute(
-            "UPDATE deliveries SET status = ?, message_ids = COALESCE(?, message_ids), "
-            "error = ?, updated_at = ? WHERE guild_id = ? AND period = ? AND target = ?",
+            "UPDATE deliveries SET status = ?1, message_ids = COALESCE(?2, message_ids), "
+            f"error = ?3, updated_at = ?4, payload = CASE WHEN ?1 IN {FINAL} THEN NULL "
+            "ELSE payload END WHERE guild_id = ?5 AND period = ?6 AND target = ?7",
             (status, ids, error, ms(now), guild_id, period, target),
         )
 
@@ -173,13 +198,22 @@ class DeliveryRepository:
         )  # fmt: skip
 
     async def latest(
-        self, guild_id: int, target: str, statuses: tuple[str, ...]
+        self,
+        guild_id: int,
+        target: str,
+        statuses: tuple[str, ...],
+        *,
+        manual: bool | None = None,
     ) -> Delivery | None:
-        """The newest delivery to ``target`` with one of ``statuses``."""
+        """The delivery to ``target`` with one of ``statuses`` whose window ends last (a retry
+        that lands after a newer manual post still covers the earlier week); ``manual``:
+        only posts by hand (True) or only scheduled ones (False)."""
         marks = ", ".join("?" * len(statuses))
+        only = "" if manual is None else f"AND manual = {int(manual)} "
         async with self.conn.execute(
             f"SELECT {_COLUMNS} FROM deliveries WHERE guild_id = ? AND target = ? "
-            f"AND status IN ({marks}) ORDER BY created_at DESC LIMIT 1",
+            f"AND status IN ({marks}) {only}"
+            "ORDER BY COALESCE(until_at, created_at) DESC, created_at DESC LIMIT 1",
             (guild_id, target, *statuses),
         ) as cur:
             row = await cur.fetchone()

@@ -18,6 +18,7 @@ from typing import Any
 import aiosqlite
 
 from bot.db._util import ms, placeholders, when
+from bot.db.deliveries import DROP_PAYLOADS
 from bot.models import Mention, MessageRecord, ReactionRecord
 
 _CHUNK = 500
@@ -201,7 +202,10 @@ class MessageRepository:
             "WHERE id = ? AND deleted = 0",
             rows,
         )
-        return self.conn.total_changes - before
+        deleted = self.conn.total_changes - before
+        if deleted:  # an unfinished delivery must not resume with the text as it was
+            await self.conn.execute(DROP_PAYLOADS)
+        return deleted
 
     async def add_reactions(self, reactions: Iterable[ReactionRecord]) -> None:
         """Record reactions (ignored for unknown messages and paused members)."""

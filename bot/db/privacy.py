@@ -13,6 +13,7 @@ thread_members        their thread memberships                                  
 member_roles          their roles                                                 delete
 member_interests      their declared interests                                    delete
 deliveries            their DM recaps                                             delete
+deliveries.payload    unfinished deliveries' renderings, in their guild           delete
 summary_cache         cached summaries of conversations that included them        delete
 members               their row (preferences, names)                              delete
 channels.owner_id     threads they started (other people wrote in them)           anonymise
@@ -35,6 +36,7 @@ from typing import Any
 import aiosqlite
 
 from bot.db._util import when
+from bot.db.deliveries import DROP_PAYLOADS
 
 _MINE = "SELECT id FROM messages WHERE guild_id = ?1 AND author_id = ?2"
 # Driven from the member's own rows (reactions_user / mentions_target), each checked against
@@ -277,6 +279,8 @@ class PrivacyRepository:
             "DELETE FROM members WHERE guild_id = ? AND user_id = ?", args
         )
         counts["members"] = cur.rowcount
+        # An unfinished delivery's rendering may quote them: a resume renders afresh.
+        await self.conn.execute(DROP_PAYLOADS + " AND guild_id = ?", (guild_id,))
         if paused:
             await self.conn.execute(
                 "INSERT INTO members (guild_id, user_id, logging_paused) VALUES (?, ?, 1)", args

@@ -45,14 +45,19 @@ class DyingPublisher(FakePublisher):
         return ids
 
 
-@pytest.fixture
-async def guild(store):
+async def one_guild(store):
+    """Guild G, its digest in CH on Mondays at 09:00, member 1 taking weekly DM recaps."""
     async with store.transaction():
         await store.guilds.upsert(GuildRecord(G, "g"))
         await store.guilds.update_settings(G, digest_channel_id=CH, digest_hour=9)
         await store.members.upsert_many([MemberRecord(G, 1, "m1")])
         await store.members.set_dm(G, 1, True, "weekly")
     return store
+
+
+@pytest.fixture
+async def guild(store):
+    return await one_guild(store)
 
 
 def digest_titles(pub) -> list[str]:
