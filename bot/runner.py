@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 
+from bot.instance import single_instance
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,7 @@ async def run_bot(settings: Settings) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):  # Windows
             loop.add_signal_handler(sig, stop.set)
-    await start_bot(settings, token, stop)
+    with single_instance(settings.db_path):  # before Discord: a second process sends nothing
+        await start_bot(settings, token, stop)
     log.info("stopped")
     return 0

@@ -1,0 +1,64 @@
+"""One bot process per database: a second ``hearth run`` on the same file refuses to start.
+
+Two processes on one database would both send every digest and DM recap: each one's ledger
+row says "sending" and neither can tell the other is alive. The lock is an exclusive
+``flock`` on ``<database>.lock`` held for the life of the process. The kernel releases it when
+the process ends however it ends (SIGKILL, a power cut), so no stale lease is ever left to
+expire or to break by hand. The file itself stays: removing it would let a third process lock
+a new file while the second still holds the old one.
+
+It guards the bot (``hearth run``) only: imports and the read-only commands may run beside
+it; SQLite orders their writes. ``flock`` is advisory and, on some network file systems, local
+to one machine: keep the database on a local disk (SQLite's own advice for WAL).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from bot.db.connection import MEMORY
+from bot.errors import CliError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+
+class AlreadyRunningError(CliError):
+    """Another Hearth process holds the database; the message names it."""
+
+
+def lock_path(db_path: str) -> Path | None:
+    """Where the lock of ``db_path`` lives (None: an in-memory or URI database)."""
+    if db_path in ("", MEMORY) or db_path.startswith("file:"):
+        return None
+    return Path(f"{db_path}.lock")
+
+
+@contextlib.contextmanager
+def single_instance(db_path: str) -> Iterator[None]:
+    """Hold the database's lock while the body runs, or raise :class:`AlreadyRunningError`."""
+    path = lock_path(db_path)
+    if path is None or fcntl is None:
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            raise AlreadyRunningError(
+                f"another Hearth (pid {holder}) is already running on {db_path}; stop it first "
+                "(two would both send every digest), or give this one its own HEARTH_DB"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
