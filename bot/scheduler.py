@@ -111,8 +111,9 @@ class HearthScheduler:
         if report.slot is None:
             return
         key = (guild_id, cadence, report.slot.period)
-        if not report.failed:
+        if not report.failed:  # all landed (a retry, the slot's own run or a catch-up)
             self._retried.pop(key, None)
+            self._remove(job_id)
             return
         done = self._retried.get(key, 0)
         at = self.clock() + RETRY_FIRST * RETRY_FACTOR**done
@@ -176,11 +177,19 @@ class HearthScheduler:
         return armed
 
     def disarm(self, guild_id: int) -> None:
-        """The bot left a guild: drop its jobs."""
+        """The bot left a guild: drop its jobs, pending retries included (nothing more is
+        sent there, and no DM goes to its members on its behalf)."""
         for cadence in CADENCES:
-            job = self.scheduler.get_job(f"{cadence}:{guild_id}")
-            if job is not None:
-                job.remove()
+            self._remove(f"{cadence}:{guild_id}")
+            self._remove(f"retry:{cadence}:{guild_id}")
+        self._remove(f"arm:{guild_id}")
+        for key in [k for k in self._retried if k[0] == guild_id]:
+            del self._retried[key]
+
+    def _remove(self, job_id: str) -> None:
+        job = self.scheduler.get_job(job_id)
+        if job is not None:
+            job.remove()
 
     def next_run(self, guild_id: int, cadence: str = "weekly") -> dt.datetime | None:
         """When the guild's next run of ``cadence`` is scheduled, if it is."""

@@ -10,7 +10,6 @@ import discord
 from discord import app_commands
 
 from bot.recap import render_embeds
-from bot.timeutil import utcnow
 from bot.window import MAX_DAYS
 from cogs.admin.hearth import MANAGE_GUILD
 from cogs.common import NO_PINGS, AdminCog, UserFacingError, say, send_embed_messages
@@ -59,7 +58,7 @@ class DigestAdmin(AdminCog):
     async def _render(
         self, guild_id: int, channel_id: int, days: int
     ) -> list[list[dict[str, Any]]]:
-        until = utcnow()
+        until = self.bot.clock()
         digest = await self.bot.recaps.digest(
             guild_id, until - dt.timedelta(days=days), until, channel_id=channel_id
         )
@@ -100,7 +99,7 @@ class DigestAdmin(AdminCog):
                 f"I can't post in {target.mention}: give me View Channel, Send Messages and "
                 "Embed Links there."
             )
-        since = utcnow() - dt.timedelta(days=days)
+        since = self.bot.clock() - dt.timedelta(days=days)  # the bot's one clock
         messages = await self._render(guild.id, target.id, days)
         posted: list[discord.Message] = []
         for message in messages:

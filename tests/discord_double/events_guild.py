@@ -189,6 +189,12 @@ class GuildEvents(WorldMixin):
         data = {"guild_id": str(gid), "user": copy.deepcopy(self.state.users[user_id])}
         await self.gateway.dispatch("GUILD_MEMBER_REMOVE", data, intents=GUILD_MEMBERS)
 
+    async def remove_bot(self, guild_id: int | None = None) -> None:
+        """The bot is kicked or banned from a guild: GUILD_DELETE without ``unavailable``."""
+        gid = guild_id or self.default_guild_id
+        self.state.guilds.pop(gid)
+        await self.gateway.dispatch("GUILD_DELETE", {"id": str(gid)}, intents=GUILDS)
+
     async def member_update(
         self,
         user_id: int,
