@@ -80,7 +80,12 @@ def visible(text: str) -> str:
 
     def _joiner(match: re.Match[str]) -> str:
         start, end = match.span()
-        inside = start > 0 and end < len(text) and text[start - 1] > "\x7f" < text[end]
+        if start == 0 or end == len(text):
+            return ""
+        before, after = text[start - 1], text[end]
+        # Between two visible non-ASCII characters; beside a (non-ASCII) space it would be left
+        # at an edge once spaces collapse, and cleaning twice would not agree.
+        inside = before > "\x7f" < after and not before.isspace() and not after.isspace()
         return "\u200d" if inside else ""
 
     return _JOINERS.sub(_joiner, text)

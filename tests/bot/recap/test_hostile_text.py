@@ -139,6 +139,8 @@ def test_member_text_keeps_web_links_unpreviewed_and_nothing_else(raw: str) -> N
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(any_text, st.sampled_from([None, 40, 100]))
+@example("\xa0\u200d詳", None)  # a joiner beside a non-ASCII space: left at the edge once
+@example("\xa0\u200d詳", 40)
 def test_a_name_opens_nothing(raw: str, limit: int | None) -> None:
     out = name(raw, LABELS, limit)
     assert not clickable(out) and not invites(out) and not pings(out), out
