@@ -115,6 +115,7 @@ class HearthBot(commands.Bot):
             self.delivery,
             clock=self.clock,
             daily_jobs=[("retention purge", self._purge)],
+            present=lambda guild_id: self.get_guild(guild_id) is not None,
         )
         self.scheduler.start()
         for name in self.extension_names:

@@ -212,20 +212,34 @@ class DeliveryService:
         }
         report.skipped += sorted(f"dm:{m.user_id}" for m in members if f"dm:{m.user_id}" in done)
         members = [m for m in members if f"dm:{m.user_id}" not in done]
+        # A member's recap starts where their last one ended: after a moved weekday it covers
+        # only the days since, after a missed week both weeks (at most three more).
+        ends = await self.store.deliveries.dm_ends(settings.guild_id)
+        floor = slot.since.astimezone(dt.UTC) - dt.timedelta(days=21)
+        starts = {
+            m.user_id: max(ends[m.user_id], floor) if m.user_id in ends else since for m in members
+        }
         # Every pending recap from one pass over the week, not one pass per member.
-        await self.content.prepare(settings.guild_id, [m.user_id for m in members], since, until)
+        for start in sorted(set(starts.values())):
+            if start < until:
+                group = [u for u, s in starts.items() if s == start]
+                await self.content.prepare(settings.guild_id, group, start, until)
         for member in members:
             user_id = member.user_id
+            start = starts[user_id]
 
-            async def build(user_id: int = user_id) -> Embeds:
-                return await self.content.recap(settings.guild_id, user_id, since, until)
+            async def build(user_id: int = user_id, start: dt.datetime = start) -> Embeds:
+                if start >= until:  # its last recap reached this far already
+                    return []
+                return await self.content.recap(settings.guild_id, user_id, start, until)
 
             async def send(messages: Embeds, n: str, user_id: int = user_id) -> tuple[int, ...]:
                 return await self.publisher.dm(user_id, messages, nonce=n)
 
             target = f"dm:{user_id}"
+            where = Where(target, until=until)
             sent = await self._deliver(
-                settings.guild_id, slot, target, user_id, build, send, report, Where(target)
+                settings.guild_id, slot, target, user_id, build, send, report, where
             )
             if sent and self.dm_interval:
                 await asyncio.sleep(self.dm_interval)  # pace DMs under Discord's global limit

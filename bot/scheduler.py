@@ -50,8 +50,12 @@ class HearthScheduler:
         clock: Callable[[], dt.datetime] = utcnow,
         daily_jobs: Iterable[tuple[str, Callable[[int], Awaitable[object]]]] = (),
         max_parallel: int = MAX_PARALLEL,
+        present: Callable[[int], bool] = lambda guild_id: True,
     ) -> None:
         self.store = store
+        # Whether the bot is still in a guild: a run that waited for its turn while the bot
+        # was removed sends nothing there, and its guild is not armed again.
+        self.present = present
         self.delivery = delivery
         self.clock = clock
         self.daily_jobs = tuple(daily_jobs)
@@ -74,14 +78,17 @@ class HearthScheduler:
         One cadence's job runs only its own deliveries; the daily housekeeping (retention)
         rides on the daily run.
         """
-        reports = []
+        reports: list[RunReport] = []
         cadences = tuple(cadences)
         async with self._turns:
+            if not self.present(guild_id):
+                return reports
             for cadence in cadences:
                 try:
                     report = await self.delivery.run_due(guild_id, cadence)
-                except Exception:
+                except Exception:  # the store itself failed (locked, full): retry the run
                     log.exception("scheduled %s run for guild %s failed", cadence, guild_id)
+                    self._retry_later(guild_id, cadence, None)
                     continue
                 reports.append(report)
                 self._retry_later(guild_id, cadence, report)
@@ -97,37 +104,50 @@ class HearthScheduler:
     async def retry(self, guild_id: int, cadence: str) -> RunReport | None:
         """Try the failed deliveries of the due slot again (finished ones are skipped)."""
         async with self._turns:
+            if not self.present(guild_id):
+                return None
             try:
                 report = await self.delivery.run_due(guild_id, cadence)
             except Exception:
                 log.exception("retry of %s deliveries for guild %s failed", cadence, guild_id)
+                self._retry_later(guild_id, cadence, None)
                 return None
         self._retry_later(guild_id, cadence, report)
         return report
 
-    def _retry_later(self, guild_id: int, cadence: str, report: RunReport) -> None:
-        """Arm a retry with backoff when targets failed; bounded, and within the grace."""
+    def _retry_later(self, guild_id: int, cadence: str, report: RunReport | None) -> None:
+        """Arm a retry with backoff when targets failed, or the whole run did (``None``: the
+        store failed before it knew its slot); bounded, and within the grace."""
         job_id = f"retry:{cadence}:{guild_id}"
-        if report.slot is None:
+        if report is not None and report.slot is None:
             return
-        key = (guild_id, cadence, report.slot.period)
-        if not report.failed:  # all landed (a retry, the slot's own run or a catch-up)
+        # A run that failed outright counts with the slot it would have run (the latest due).
+        period = report.slot.period if report is not None and report.slot else "run"
+        key = (guild_id, cadence, period)
+        if report is not None and not report.failed:  # all landed (a retry, the slot's run…)
             self._retried.pop(key, None)
+            self._retried.pop((guild_id, cadence, "run"), None)
             self._remove(job_id)
             return
         done = self._retried.get(key, 0)
         at = self.clock() + RETRY_FIRST * RETRY_FACTOR**done
-        if done >= RETRY_MAX or at - report.slot.at > self.delivery.grace:
+        late = (
+            report is not None
+            and report.slot is not None
+            and at - report.slot.at > (self.delivery.grace)
+        )
+        if done >= RETRY_MAX or late:
             log.warning(
-                "guild %s: %d %s deliveries still failing after %d retries; next period",
-                guild_id, len(report.failed), cadence, done,
+                "guild %s: %s deliveries still failing after %d retries; next period",
+                guild_id, cadence, done,
             )  # fmt: skip
             self._retried.pop(key, None)
             return
         self._retried[key] = done + 1
+        what = f"{len(report.failed)} {cadence} deliveries" if report else f"the {cadence} run"
         log.info(
-            "guild %s: %d %s deliveries failed; retry %d at %s",
-            guild_id, len(report.failed), cadence, done + 1, at.isoformat(timespec="seconds"),
+            "guild %s: %s failed; retry %d at %s",
+            guild_id, what, done + 1, at.isoformat(timespec="seconds"),
         )  # fmt: skip
         self.scheduler.add_job(
             self.retry,
@@ -145,6 +165,8 @@ class HearthScheduler:
 
         If the store cannot be read, retry arming in an hour rather than drop the chain.
         """
+        if not self.present(guild_id):
+            return {}
         try:
             settings = await self.store.guilds.settings(guild_id)
         except Exception:

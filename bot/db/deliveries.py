@@ -219,6 +219,15 @@ class DeliveryRepository:
             row = await cur.fetchone()
         return _delivery(row) if row else None
 
+    async def dm_ends(self, guild_id: int) -> dict[int, dt.datetime]:
+        """Where each member's last DM recap (sent, or empty) ended, by user id."""
+        async with self.conn.execute(
+            "SELECT user_id, MAX(until_at) FROM deliveries WHERE guild_id = ? AND user_id IS NOT "
+            "NULL AND until_at IS NOT NULL AND status IN ('sent', 'empty') GROUP BY user_id",
+            (guild_id,),
+        ) as cur:
+            return {int(u): end for u, at in await cur.fetchall() if (end := when(at))}
+
     async def list(self, guild_id: int, period: str | None = None) -> list[Delivery]:
         """Deliveries of a guild (of one period), oldest first."""
         query = f"SELECT {_COLUMNS} FROM deliveries WHERE guild_id = ?"

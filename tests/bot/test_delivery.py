@@ -75,6 +75,7 @@ class FakeContent:
 
     async def prepare(self, guild_id, user_ids, since, until):
         self.prepared = sorted(user_ids)
+        self.batches = [*getattr(self, "batches", []), sorted(user_ids)]
 
 
 @pytest.fixture
@@ -243,7 +244,7 @@ async def test_pending_recaps_are_prepared_in_one_batch(guild):
     pub.closed.add(2)
     svc, clock = service(guild, pub, content)
     await svc.run_due(G)
-    assert content.prepared == [1, 2]  # opted in and present (3 left, 4 did not opt in)
+    assert content.batches == [[1, 2]]  # opted in and present (3 left, 4 did not opt in)
     clock["now"] += dt.timedelta(minutes=5)
     await svc.run_due(G)
-    assert content.prepared == []  # both are final now: nothing to build again
+    assert content.batches == [[1, 2]]  # both are final now: nothing to build again

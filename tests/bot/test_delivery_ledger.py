@@ -111,7 +111,7 @@ async def test_dm_recaps_reach_back_over_a_missed_week_even_after_a_manual_post(
     clock["now"] = LATER
     await svc.run_due(G)
     dm_since = [since for user, since in content.recaps if user == 1][-1]
-    assert dm_since == LATER - 2 * WEEK  # from the last scheduled delivery, not one week
+    assert dm_since == MONDAY_9 - 2 * WEEK  # from where the last recap ended, not one week
 
 
 async def test_a_manual_post_waits_for_a_running_delivery_of_its_guild(guild):
@@ -217,3 +217,32 @@ async def test_a_digest_row_without_its_window_end_ends_at_its_slot(guild):
     content = PartsContent()
     await service(guild, DyingPublisher(), content, now=LATER)[0].run_due(G)
     assert content.windows[-1][:2] == (MONDAY_9 - WEEK, MONDAY_9)
+
+
+async def test_a_moved_weekday_does_not_repeat_days_in_dm_recaps(guild):
+    pub, content = DyingPublisher(), PartsContent()
+    svc, clock = service(guild, pub, content, now=LATER)
+    await svc.run_due(G)  # Monday: digest and member 1's recap of the week before
+    async with guild.transaction():
+        await guild.guilds.update_settings(G, digest_weekday=2)  # now Wednesdays
+    clock["now"] = MONDAY_9 + dt.timedelta(days=2, minutes=1)
+    await svc.run_due(G)
+    assert [since for user, since in content.recaps if user == 1] == [
+        MONDAY_9 - WEEK,
+        MONDAY_9,  # Monday to Wednesday: not the five days Monday's recap covered
+    ]
+
+
+async def test_a_member_back_after_a_missed_week_gets_both_weeks(guild):
+    pub, content = DyingPublisher(), PartsContent()
+    svc, clock = service(guild, pub, content, now=LATER - 2 * WEEK)
+    await svc.run_due(G)
+    async with guild.transaction():  # last week the digest channel was unset: DMs only
+        await guild.guilds.update_settings(G, digest_channel_id=None)
+    clock["now"] = LATER - WEEK
+    pub.fail_next = 10_000  # and member 1's DM failed all week
+    await svc.run_due(G)
+    pub.fail_next = 0
+    clock["now"] = LATER
+    await svc.run_due(G)
+    assert [since for user, since in content.recaps if user == 1][-1] == MONDAY_9 - 2 * WEEK

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 
 from bot.models import GuildRecord, MemberRecord
 from bot.scheduler import HearthScheduler
@@ -38,3 +39,54 @@ async def test_failed_targets_are_retried_with_backoff_then_given_up(store):
     await scheduler.retry(G, "weekly")
     assert {d.status for d in await store.deliveries.list(G)} == {"sent"}
     assert scheduler.scheduler.get_job(f"retry:weekly:{G}") is None
+
+
+async def _one_guild(store) -> None:
+    async with store.transaction():
+        await store.guilds.upsert(GuildRecord(G, "g"))
+        await store.guilds.update_settings(G, digest_channel_id=CH, digest_hour=9)
+        await store.members.upsert_many([MemberRecord(G, 1, "m1")])
+        await store.members.set_dm(G, 1, True, "weekly")
+
+
+async def test_a_locked_database_during_a_run_is_retried_too(store):
+    await _one_guild(store)
+    pub = FakePublisher()
+    delivery, clock = service(store, pub, FakeContent(), now=MONDAY_9 + dt.timedelta(minutes=1))
+    locked = {"now": True}  # every ledger write fails while another process holds the lock
+    for name in ("begin", "finish"):
+        real = getattr(store.deliveries, name)
+
+        async def write(*args, _real=real, **kwargs):
+            if locked["now"]:
+                raise sqlite3.OperationalError("database is locked")
+            return await _real(*args, **kwargs)
+
+        setattr(store.deliveries, name, write)
+    scheduler = HearthScheduler(store, delivery, clock=lambda: clock["now"])
+    await scheduler.run_now(G, ("weekly",))
+    assert pub.posts == []
+    job = scheduler.scheduler.get_job(f"retry:weekly:{G}")
+    assert job is not None and job.trigger.run_date - clock["now"] == dt.timedelta(minutes=5)
+    locked["now"] = False
+    clock["now"] = job.trigger.run_date
+    job.remove()
+    await scheduler.retry(G, "weekly")
+    assert {d.status for d in await store.deliveries.list(G)} == {"sent"}
+
+
+async def test_a_guild_the_bot_left_gets_nothing_and_is_not_armed_again(store):
+    await _one_guild(store)
+    pub = FakePublisher()
+    delivery, clock = service(store, pub, FakeContent(), now=MONDAY_9 + dt.timedelta(minutes=1))
+    present = {G}
+    scheduler = HearthScheduler(
+        store, delivery, clock=lambda: clock["now"], present=lambda g: g in present
+    )
+    await scheduler.arm(G)
+    present.clear()  # kicked while the run waited for its turn
+    scheduler.disarm(G)
+    assert await scheduler.run_now(G) == []
+    assert await scheduler.retry(G, "weekly") is None
+    assert pub.posts == [] and await store.deliveries.list(G) == []
+    assert scheduler.scheduler.get_jobs() == []
