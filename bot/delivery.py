@@ -96,6 +96,8 @@ class DeliveryService:
             if now - slot.at > self.grace:
                 return report  # too late for this one; the next slot will cover the gap
             until = slot.at.astimezone(dt.UTC)
+            async with self.store.transaction():  # earlier periods will not be resumed now
+                await self.store.deliveries.drop_stale_payloads(guild_id, slot.period)
             since = await self._since(guild_id, settings, slot)
             if cadence == "weekly" and settings.digest_channel_id is not None:
                 await self._digest(settings, slot, since, until, report)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import aiosqlite
 
 from bot.db._util import ms, when
-from bot.db.deliveries import DROP_PAYLOADS
+from bot.db.deliveries import IN_GUILD
 from bot.models import LOGGED_KINDS, ChannelRecord, Overwrite
 
 _COLUMNS = (
@@ -32,6 +32,9 @@ def _record(row: aiosqlite.Row, overwrites: tuple[Overwrite, ...] | None = None)
         deleted=bool(row["deleted"]),
         excluded=bool(row["excluded"]),
     )
+
+
+_GUILD_OF = "SELECT guild_id FROM channels WHERE id = ?"
 
 
 class ChannelRepository:
@@ -141,6 +144,8 @@ class ChannelRepository:
         await self.conn.execute(
             "UPDATE channels SET excluded = ? WHERE id = ?", (int(excluded), channel_id)
         )
+        if excluded:  # an unfinished delivery must not resume quoting it
+            await self.conn.execute(IN_GUILD.format(_GUILD_OF), (channel_id,))
 
     async def set_archived(self, channel_id: int, archived: bool) -> None:
         """A thread was archived or unarchived."""
@@ -168,7 +173,7 @@ class ChannelRepository:
             f"UPDATE messages SET content = '', deleted = 1 WHERE id IN ({ids})", (channel_id,)
         )
         if cur.rowcount:
-            await self.conn.execute(DROP_PAYLOADS)
+            await self.conn.execute(IN_GUILD.format(_GUILD_OF), (channel_id,))
         return cur.rowcount
 
     async def add_thread_members(self, thread_id: int, user_ids: Iterable[int]) -> None:

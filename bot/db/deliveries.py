@@ -40,6 +40,8 @@ FINAL = ("sent", "empty", "dm_closed")
 # Archived text was deleted or forgotten: unfinished deliveries forget their rendering, and a
 # resume renders afresh from what is left (a partial index keeps this cheap).
 DROP_PAYLOADS = "UPDATE deliveries SET payload = NULL WHERE payload IS NOT NULL"
+# ... of one guild (the only one whose text changed): ``?`` is the guild, or a subquery's.
+IN_GUILD = DROP_PAYLOADS + " AND guild_id = ({})"
 
 
 def _delivery(row: aiosqlite.Row) -> Delivery:
@@ -133,13 +135,14 @@ class DeliveryRepository:
             (payload, guild_id, period, target),
         )
 
-    async def drop_payloads(self, guild_id: int | None = None) -> int:
-        """Unfinished deliveries forget their rendering (archived text was deleted or
-        forgotten): a resume renders afresh from what is left. None: every guild."""
-        if guild_id is None:
-            cur = await self.conn.execute(DROP_PAYLOADS)
-        else:
-            cur = await self.conn.execute(DROP_PAYLOADS + " AND guild_id = ?", (guild_id,))
+    async def drop_stale_payloads(self, guild_id: int, period: str) -> int:
+        """Renderings of earlier periods of ``period``'s cadence: they will never be resumed
+        (their grace is over), so the text they quote goes."""
+        cadence = period.partition(":")[0] + ":"
+        cur = await self.conn.execute(
+            DROP_PAYLOADS + " AND guild_id = ? AND period < ? AND substr(period, 1, ?) = ?",
+            (guild_id, period, len(cadence), cadence),
+        )
         return cur.rowcount
 
     async def finish(

@@ -18,7 +18,7 @@ from typing import Any
 import aiosqlite
 
 from bot.db._util import ms, placeholders, when
-from bot.db.deliveries import DROP_PAYLOADS
+from bot.db.deliveries import IN_GUILD
 from bot.models import Mention, MessageRecord, ReactionRecord
 
 _CHUNK = 500
@@ -94,6 +94,9 @@ def _record(row: aiosqlite.Row, mentions: tuple[Mention, ...] = ()) -> MessageRe
         mentions=mentions,
         deleted=bool(row["deleted"]),
     )
+
+
+_GUILD_OF = "SELECT guild_id FROM messages WHERE id = ?"
 
 
 class MessageRepository:
@@ -184,6 +187,7 @@ class MessageRepository:
                 "SELECT 1 FROM messages WHERE id = ?", (message_id,)
             ) as found:
                 return await found.fetchone() is not None
+        await self.conn.execute(IN_GUILD.format(_GUILD_OF), (message_id,))  # as it was: gone
         if mentions is not None:
             await self.conn.execute("DELETE FROM mentions WHERE message_id = ?", (message_id,))
             await self.conn.executemany(
@@ -203,8 +207,8 @@ class MessageRepository:
             rows,
         )
         deleted = self.conn.total_changes - before
-        if deleted:  # an unfinished delivery must not resume with the text as it was
-            await self.conn.execute(DROP_PAYLOADS)
+        if deleted:  # an unfinished delivery of its guild must not resume with the text
+            await self.conn.executemany(IN_GUILD.format(_GUILD_OF), rows)
         return deleted
 
     async def add_reactions(self, reactions: Iterable[ReactionRecord]) -> None:

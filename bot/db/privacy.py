@@ -36,7 +36,7 @@ from typing import Any
 import aiosqlite
 
 from bot.db._util import when
-from bot.db.deliveries import DROP_PAYLOADS
+from bot.db.deliveries import IN_GUILD
 
 _MINE = "SELECT id FROM messages WHERE guild_id = ?1 AND author_id = ?2"
 # Driven from the member's own rows (reactions_user / mentions_target), each checked against
@@ -280,7 +280,7 @@ class PrivacyRepository:
         )
         counts["members"] = cur.rowcount
         # An unfinished delivery's rendering may quote them: a resume renders afresh.
-        await self.conn.execute(DROP_PAYLOADS + " AND guild_id = ?", (guild_id,))
+        await self.conn.execute(IN_GUILD.format("?"), (guild_id,))
         if paused:
             await self.conn.execute(
                 "INSERT INTO members (guild_id, user_id, logging_paused) VALUES (?, ?, 1)", args

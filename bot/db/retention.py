@@ -7,6 +7,7 @@ import datetime as dt
 import aiosqlite
 
 from bot.db._util import ms
+from bot.db.deliveries import IN_GUILD
 from bot.db.privacy import pin_cursors
 
 _OLD = "SELECT id FROM messages WHERE guild_id = ?1 AND created_at < ?2"
@@ -34,6 +35,7 @@ class RetentionRepository:
         )
         purged = cur.rowcount
         if purged:
+            await self.conn.execute(IN_GUILD.format("?"), (guild_id,))
             await self.conn.execute(
                 "DELETE FROM summary_cache WHERE EXISTS (SELECT 1 FROM json_each(payload, "
                 "'$.points') p WHERE NOT EXISTS (SELECT 1 FROM messages m "

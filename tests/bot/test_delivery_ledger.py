@@ -10,7 +10,7 @@ import aiosqlite
 import pytest
 
 from bot.db.connection import _statements, connect, migrations
-from bot.models import ChannelRecord, MessageRecord
+from bot.models import ChannelRecord, GuildRecord, MessageRecord
 from tests.bot.test_delivery import CH, MONDAY_9, G, service
 from tests.bot.test_delivery_parts import (
     LATER,
@@ -147,7 +147,7 @@ async def _interrupted(store) -> DyingPublisher:
     return pub
 
 
-@pytest.mark.parametrize("erase", ["delete", "channel", "forget"])
+@pytest.mark.parametrize("erase", ["delete", "channel", "forget", "edit", "exclude", "retention"])
 async def test_deleted_or_forgotten_text_is_not_resumed_from_the_rendering(guild, erase):
     async with guild.transaction():
         await guild.channels.upsert(ChannelRecord(CH, G, "text", "general"))
@@ -158,8 +158,14 @@ async def test_deleted_or_forgotten_text_is_not_resumed_from_the_rendering(guild
             await guild.messages.delete([77])
         elif erase == "channel":
             await guild.channels.mark_deleted(CH)
-        else:
+        elif erase == "forget":
             await guild.privacy.forget_member(G, 1)
+        elif erase == "edit":
+            await guild.messages.edit(77, "nothing to see", LATER + dt.timedelta(minutes=1))
+        elif erase == "exclude":
+            await guild.channels.set_excluded(CH, True)
+        else:
+            await guild.retention.purge_before(G, LATER + dt.timedelta(seconds=1))
     row = await guild.deliveries.get(G, "weekly:2026-11-23", "digest")
     assert row is not None and row.payload is None
     await service(guild, pub, Rerender("v2", 3), now=LATER)[0].run_due(G)
@@ -246,3 +252,30 @@ async def test_a_member_back_after_a_missed_week_gets_both_weeks(guild):
     clock["now"] = LATER
     await svc.run_due(G)
     assert [since for user, since in content.recaps if user == 1][-1] == MONDAY_9 - 2 * WEEK
+
+
+async def test_text_erased_in_another_guild_keeps_this_guilds_rendering(guild):
+    other = G + 1
+    async with guild.transaction():
+        await guild.guilds.upsert(GuildRecord(other, "other"))
+        await guild.channels.upsert(ChannelRecord(CH + 5, other, "text", "elsewhere"))
+        await guild.messages.insert_many([MessageRecord(88, other, CH + 5, 2, LATER, "x")])
+    pub = await _interrupted(guild)
+    async with guild.transaction():
+        await guild.messages.delete([88])
+        await guild.channels.mark_deleted(CH + 5)
+    await service(guild, pub, Rerender("v2", 2), now=LATER)[0].run_due(G)
+    assert digest_titles(pub) == ["v1 part 1", "v1 part 2", "v1 part 3"]
+
+
+async def test_a_rendering_does_not_outlive_its_period(guild):
+    pub = DyingPublisher(die_after=1)
+    svc, clock = service(guild, pub, Rerender("v1", 3), now=LATER)
+    with pytest.raises(SystemExit):
+        await svc.run_due(G)  # part 1 out; then down past the grace: it stays unfinished
+    pub.die_after = None
+    clock["now"] = LATER + WEEK
+    pub.fail_next = 10_000
+    await svc.run_due(G)  # next week's run
+    rows = {r.period: r for r in await guild.deliveries.list(G)}
+    assert rows["weekly:2026-11-23"].payload is None
