@@ -18,6 +18,7 @@ import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import unquote
 
 from bot.db.connection import MEMORY
 from bot.errors import CliError
@@ -33,10 +34,16 @@ class AlreadyRunningError(CliError):
 
 
 def lock_path(db_path: str) -> Path | None:
-    """Where the lock of ``db_path`` lives (None: an in-memory or URI database)."""
-    if db_path in ("", MEMORY) or db_path.startswith("file:"):
+    """Where the lock of ``db_path`` lives: beside the file it names, symlinks resolved
+    (None: an in-memory database, which no second process can share)."""
+    path = db_path
+    if path.startswith("file:"):  # an SQLite URI: the path is before the query
+        path = unquote(path[5:].partition("?")[0].partition("#")[0])
+        if path.startswith("//"):  # file://[localhost]/abs/path
+            path = "/" + path[2:].partition("/")[2]
+    if path in ("", MEMORY) or "mode=memory" in db_path:
         return None
-    return Path(f"{db_path}.lock")
+    return Path(os.path.realpath(path) + ".lock")
 
 
 @contextlib.contextmanager
@@ -46,8 +53,11 @@ def single_instance(db_path: str) -> Iterator[None]:
     if path is None or fcntl is None:
         yield
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise CliError(f"cannot take the lock {path} for {db_path}: {exc.strerror}") from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -56,6 +66,11 @@ def single_instance(db_path: str) -> Iterator[None]:
             raise AlreadyRunningError(
                 f"another Hearth (pid {holder}) is already running on {db_path}; stop it first "
                 "(two would both send every digest), or give this one its own HEARTH_DB"
+            ) from None
+        except OSError as exc:  # ENOLCK, EOPNOTSUPP: some network file systems
+            raise CliError(
+                f"cannot take the lock {path} for {db_path}: {exc.strerror} (keep the "
+                "database on a local disk)"
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
