@@ -13,10 +13,11 @@ renderings, and such a resume renders afresh.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 from bot.db import Store
 from bot.db.deliveries import Delivery
@@ -25,6 +26,7 @@ from bot.delivery_types import (
     Content,
     DeliveryError,
     DMClosedError,
+    ManualPost,
     Publisher,
     RunReport,
     TransientDeliveryError,
@@ -166,30 +168,49 @@ class DeliveryService:
         where = Where(f"channel:{channel_id}", channel_id, until)
         await self._deliver(settings.guild_id, slot, DIGEST, None, build, send, report, where)
 
+    @contextlib.asynccontextmanager
+    async def manual_post(
+        self, guild_id: int, channel_id: int, since: dt.datetime
+    ) -> AsyncIterator[ManualPost]:
+        """``/digest post``, rendered and sent inside: no scheduled delivery of the guild runs
+        meanwhile, and whatever was posted (``post.ids``, even if sending failed half-way)
+        is recorded when the block ends, as covering ``since`` to ``post.until``."""
+        async with self._locks.setdefault(guild_id, asyncio.Lock()):
+            post = ManualPost(channel_id, since, self.clock())
+            try:
+                yield post
+            finally:
+                if post.ids:
+                    post.slot, post.covers = await self._record_manual(guild_id, post)
+
     async def record_manual_digest(
         self, guild_id: int, channel_id: int, message_ids: tuple[int, ...], since: dt.datetime
     ) -> tuple[Slot | None, bool]:
-        """``/digest post`` landed (it covered ``since`` to now): record it in the ledger.
+        """A ``/digest post`` of ``since`` to now that landed as ``message_ids``."""
+        async with self.manual_post(guild_id, channel_id, since) as post:
+            post.ids += message_ids
+        return post.slot, post.covers
+
+    async def _record_manual(self, guild_id: int, post: ManualPost) -> tuple[Slot | None, bool]:
+        """Record a manual post in the ledger.
 
         If it covered everything since the last digest, the next scheduled one starts after
         it, so no day is posted twice; a shorter one leaves the schedule's window as it was.
         Returns the next scheduled slot (if any) and whether it now starts after this post.
         """
-        async with self._locks.setdefault(guild_id, asyncio.Lock()):  # not mid-delivery
-            now = self.clock()
-            previous = await self.store.deliveries.latest(guild_id, DIGEST, ("sent", "empty"))
-            ended = await self._ended(previous) if previous is not None else None
-            covers = ended is None or since <= ended
-            async with self.store.transaction():
-                await self.store.deliveries.record_manual(
-                    guild_id,
-                    channel_id=channel_id,
-                    message_ids=message_ids,
-                    now=now,
-                    until=now if covers else ended,
-                )
+        previous = await self.store.deliveries.latest(guild_id, DIGEST, ("sent", "empty"))
+        ended = await self._ended(previous) if previous is not None else None
+        covers = ended is None or post.since <= ended
+        async with self.store.transaction():
+            await self.store.deliveries.record_manual(
+                guild_id,
+                channel_id=post.channel_id,
+                message_ids=tuple(post.ids),
+                now=self.clock(),
+                until=post.until if covers else ended,
+            )
         try:
-            slot = next_slot(await self.store.guilds.settings(guild_id), now, "weekly")
+            slot = next_slot(await self.store.guilds.settings(guild_id), post.until, "weekly")
         except ScheduleError:
             slot = None
         return slot, covers

@@ -88,3 +88,16 @@ class RunReport:
     closed: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     late: bool = False
+
+
+@dataclass(slots=True)
+class ManualPost:
+    """A ``/digest post`` in progress: the ids posted so far, and once it is recorded the
+    next scheduled slot and whether that one now starts after this post."""
+
+    channel_id: int
+    since: dt.datetime
+    until: dt.datetime  # the end of what it covers: when rendering began
+    ids: list[int] = field(default_factory=list)
+    slot: Slot | None = None
+    covers: bool = False

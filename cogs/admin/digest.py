@@ -56,9 +56,9 @@ class DigestAdmin(AdminCog):
             raise UserFacingError(f"You can't read {target.mention}, so you can't see its digest.")
 
     async def _render(
-        self, guild_id: int, channel_id: int, days: int
+        self, guild_id: int, channel_id: int, days: int, until: dt.datetime | None = None
     ) -> list[list[dict[str, Any]]]:
-        until = self.bot.clock()
+        until = until or self.bot.clock()
         digest = await self.bot.recaps.digest(
             guild_id, until - dt.timedelta(days=days), until, channel_id=channel_id
         )
@@ -100,15 +100,16 @@ class DigestAdmin(AdminCog):
                 "Embed Links there."
             )
         since = self.bot.clock() - dt.timedelta(days=days)  # the bot's one clock
-        messages = await self._render(guild.id, target.id, days)
         posted: list[discord.Message] = []
-        for message in messages:
-            embeds = [discord.Embed.from_dict(e) for e in message]
-            posted.append(await target.send(embeds=embeds, allowed_mentions=NO_PINGS))
+        # No scheduled digest of the guild runs while this one renders and posts; what was
+        # posted is in the ledger even if a later part fails.
+        async with self.bot.delivery.manual_post(guild.id, target.id, since) as post:
+            for message in await self._render(guild.id, target.id, days, post.until):
+                embeds = [discord.Embed.from_dict(e) for e in message]
+                posted.append(await target.send(embeds=embeds, allowed_mentions=NO_PINGS))
+                post.ids.append(posted[-1].id)
         link = posted[0].jump_url if posted else target.mention
-        slot, covers = await self.bot.delivery.record_manual_digest(
-            guild.id, target.id, tuple(m.id for m in posted), since
-        )
+        slot, covers = post.slot, post.covers
         if slot is None:
             schedule = ""
         elif covers:

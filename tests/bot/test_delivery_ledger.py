@@ -279,3 +279,28 @@ async def test_a_rendering_does_not_outlive_its_period(guild):
     await svc.run_due(G)  # next week's run
     rows = {r.period: r for r in await guild.deliveries.list(G)}
     assert rows["weekly:2026-11-23"].payload is None
+
+
+async def test_a_scheduled_run_waits_for_a_manual_post_being_rendered_and_sent(guild):
+    pub, content = DyingPublisher(), PartsContent()
+    svc, clock = service(guild, pub, content, now=MONDAY_9 - dt.timedelta(minutes=5))
+    async with svc.manual_post(G, CH, MONDAY_9 - dt.timedelta(minutes=5) - WEEK) as post:
+        clock["now"] = LATER  # the slot falls due while the admin's post renders
+        run = asyncio.create_task(svc.run_due(G))
+        await asyncio.sleep(0.3)
+        assert not run.done() and content.windows == []
+        post.ids.append(555)
+    await run
+    since, until, _ = content.windows[-1]
+    assert since == post.until == MONDAY_9 - dt.timedelta(minutes=5)  # after the manual post
+    assert until == MONDAY_9 and post.covers and post.slot is not None
+
+
+async def test_a_manual_post_cut_short_records_what_was_posted(guild):
+    svc, _ = service(guild, DyingPublisher(), PartsContent(), now=LATER)
+    with pytest.raises(RuntimeError):
+        async with svc.manual_post(G, CH, MONDAY_9 - WEEK) as post:
+            post.ids.append(555)
+            raise RuntimeError("Discord refused part 2")
+    rows = [r for r in await guild.deliveries.list(G) if r.manual]
+    assert [(r.message_ids, r.status) for r in rows] == [((555,), "sent")]

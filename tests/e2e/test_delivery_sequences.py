@@ -147,8 +147,12 @@ async def test_a_manual_post_then_the_scheduled_digest_covers_no_day_twice(
         manual = bot_posts(discord_double, gen)
         assert manual and "ramen" in embed_text(manual[0]).lower()
         clock.now = slot + dt.timedelta(minutes=1)
-        await bot.scheduler.run_now(seed.guild_id)
+        (weekly, _) = await bot.scheduler.run_now(seed.guild_id)
     scheduled = bot_posts(discord_double, gen)[len(manual) :]
+    # The scheduled digest ran and covered only the minutes since the manual post: a quiet
+    # stretch, or nothing at all, but never the ramen talk again.
+    assert "digest" in weekly.sent + weekly.empty
+    assert bool(scheduled) == ("digest" in weekly.sent)
     assert all("ramen" not in embed_text(m).lower() for m in scheduled)
 
 
