@@ -37,8 +37,8 @@ if str(ROOT) not in sys.path:
 
 from bench.ingest import print_machine, table, verdict  # noqa: E402
 from cogs.archive.backfill import PROGRESS_EVERY  # noqa: E402
-from tests.discord_double.seed import SeededGuild, seed_default_guild  # noqa: E402
-from tests.discord_double.server import DiscordDouble  # noqa: E402
+from testing.discord_double.seed import SeededGuild, seed_default_guild  # noqa: E402
+from testing.discord_double.server import DiscordDouble  # noqa: E402
 from tests.e2e.harness import BotProcess  # noqa: E402
 
 STEP = dt.timedelta(seconds=20)  # 25,000 messages a channel span ~6 days (< the 30 backfilled)

@@ -35,8 +35,9 @@ from bench.ingest import print_machine, table, verdict  # noqa: E402
 from bench.loop_lag import ticker  # noqa: E402
 from bench.recap_scale import QUESTIONS, TOPICS, summarizer  # noqa: E402
 from bot.db import Store  # noqa: E402
-from bot.delivery import DeliveryService  # noqa: E402
-from bot.digest_content import RecapContent  # noqa: E402
+from bot.delivery.content import RecapContent  # noqa: E402
+from bot.delivery.scheduler import HearthScheduler  # noqa: E402
+from bot.delivery.service import DeliveryService  # noqa: E402
 from bot.models import (  # noqa: E402
     ChannelRecord,
     GuildRecord,
@@ -47,7 +48,6 @@ from bot.models import (  # noqa: E402
     RoleRecord,
 )
 from bot.recap import RecapService  # noqa: E402
-from bot.scheduler import HearthScheduler  # noqa: E402
 from bot.timeutil import snowflake_at  # noqa: E402
 
 SLOT = dt.datetime(2026, 3, 9, 9, 0, tzinfo=dt.UTC)  # a Monday 09:00

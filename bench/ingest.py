@@ -43,8 +43,8 @@ if str(ROOT) not in sys.path:
 
 from bench import ingest_baselines as base  # noqa: E402
 from bench.recap_scale import GID, T0, WEEK, build_guild  # noqa: E402
-from bot.archive import ArchiveWriter  # noqa: E402
 from bot.db import Store  # noqa: E402
+from bot.ingest.writer import ArchiveWriter  # noqa: E402
 from bot.models import MessageRecord  # noqa: E402
 
 
@@ -178,9 +178,9 @@ async def run_gateway(
     records: Sequence[MessageRecord], folder: Path, batch: int
 ) -> dict[str, float]:
     """The real bot against the double: parsed MESSAGE_CREATE payloads, and the websocket."""
-    from tests.discord_double.forms import message_event
-    from tests.discord_double.seed import seed_default_guild
-    from tests.discord_double.server import DiscordDouble
+    from testing.discord_double.forms import message_event
+    from testing.discord_double.seed import seed_default_guild
+    from testing.discord_double.server import DiscordDouble
     from tests.e2e.harness import count, running_bot
 
     double = DiscordDouble(heartbeat_interval_ms=5000)

@@ -3,7 +3,7 @@
 The week is ``bench/recap_scale.py``'s synthetic guild (members, roles, public and private
 channels, public and private threads, a forum, replies, mentions), rebuilt inside the Discord
 double as offline history with its times moved into the last seven days. Hearth runs as its own
-process (``python -m bot run``, the extensions of ``bot.client.EXTENSIONS``), backfills the
+process (``python -m bot run``, the extensions of ``bot.app.client.EXTENSIONS``), backfills the
 week through the REST history endpoint, and then this process sends ``/recap`` interactions one
 after another as different members, timing each from the moment the double dispatches
 INTERACTION_CREATE to the moment it receives the first follow-up (the recap itself; the
@@ -39,13 +39,13 @@ if str(ROOT) not in sys.path:
 from bench.backfill import start_double, stored  # noqa: E402
 from bench.ingest import print_machine, table, verdict  # noqa: E402
 from bench.recap_scale import GID, T0, WEEK, build_guild, summarizer  # noqa: E402
-from bot.client import EXTENSIONS  # noqa: E402
+from bot.app.client import EXTENSIONS  # noqa: E402
 from bot.db import Store  # noqa: E402
 from bot.recap import RecapService, render_embeds  # noqa: E402
-from tests.discord_double import payloads as p  # noqa: E402
-from tests.discord_double import perms  # noqa: E402
-from tests.discord_double.seed import SeededGuild  # noqa: E402
-from tests.discord_double.server import DiscordDouble  # noqa: E402
+from testing.discord_double import payloads as p  # noqa: E402
+from testing.discord_double import perms  # noqa: E402
+from testing.discord_double.seed import SeededGuild  # noqa: E402
+from testing.discord_double.server import DiscordDouble  # noqa: E402
 from tests.e2e.harness import BotProcess  # noqa: E402
 
 TARGET_P99 = 1.0
@@ -248,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     args.discord = "cogs.members" in EXTENSIONS
     print_machine()
     if not args.discord:
-        print("/recap is not loaded (cogs.members not in bot.client.EXTENSIONS): measuring the")
+        print("/recap is not loaded (cogs.members not in bot.app.client.EXTENSIONS): measuring the")
         print("same path WITHOUT Discord only (RecapService.recap + render_embeds)")
     r = asyncio.run(run(args))
     errors: list[str] = r["errors"]  # type: ignore[assignment]

@@ -27,7 +27,7 @@ from rouge_score import rouge_scorer
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.recap.extractive import summarize_lines  # noqa: E402
+from bot.recap.summarize.extractive import summarize_lines  # noqa: E402
 from bot.recap.text import (  # noqa: E402
     clear_caches,
     detect_language,

@@ -82,7 +82,7 @@ class CountingSummarizer:
 def summarizer() -> object:
     """The extractive backend (a trivial one if it cannot be imported)."""
     try:
-        from bot.recap.extractive import ExtractiveSummarizer
+        from bot.recap.summarize.extractive import ExtractiveSummarizer
 
         return ExtractiveSummarizer()
     except ImportError:  # pragma: no cover - before the extractive backend existed

@@ -3,7 +3,7 @@
 A synthetic week (same conversations for every size: 10 people talk, the other members read)
 is written to a temporary SQLite store through the real ``Store``; ``RecapService`` with
 ``OpenAISummarizer`` (extractive fallback) then makes the digest and every member's recap, and
-the double counts the tokens (an o200k-like approximation, see ``tests/openai_double``).
+the double counts the tokens (an o200k-like approximation, see ``testing/openai_double``).
 
 Compared with:
 
@@ -32,7 +32,6 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.db import Store  # noqa: E402
-from bot.llm import MemoryUsage, OpenAISummarizer, TokenBudget  # noqa: E402
 from bot.models import (  # noqa: E402
     ChannelRecord,
     GuildRecord,
@@ -41,12 +40,13 @@ from bot.models import (  # noqa: E402
     ReactionRecord,
     RoleRecord,
 )
-from bot.recap.extractive import ExtractiveSummarizer  # noqa: E402
 from bot.recap.service import RecapService  # noqa: E402
+from bot.recap.summarize.extractive import ExtractiveSummarizer  # noqa: E402
+from bot.recap.summarize.llm import MemoryUsage, OpenAISummarizer, TokenBudget  # noqa: E402
 from bot.recap.types import Conversation, Line  # noqa: E402
 from bot.recap.visibility import READ  # noqa: E402
 from bot.timeutil import snowflake_at  # noqa: E402
-from tests.openai_double import OpenAIDouble, count_tokens  # noqa: E402
+from testing.openai_double import OpenAIDouble, count_tokens  # noqa: E402
 
 GUILD = 900_000_000_000_000_001
 UNTIL = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)

@@ -14,7 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 if TYPE_CHECKING:
-    from bot.client import HearthBot
+    from bot.app.client import HearthBot
 
 log = logging.getLogger(__name__)
 

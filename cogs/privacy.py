@@ -1,6 +1,6 @@
 """``/privacy``: what Hearth stores about you, pausing it, a copy of it, and forgetting it.
 
-The cog only asks and reports; :class:`bot.privacy.PrivacyService` does the work (Red's
+The cog only asks and reports; :class:`bot.services.privacy.PrivacyService` does the work (Red's
 ``core_commands.py`` "mydata" commands have the same split).
 """
 
@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot.privacy import ForgetReport, PrivacyService, PrivacyStatus
+from bot.services.privacy import ForgetReport, PrivacyService, PrivacyStatus
 from cogs.common import NO_PINGS, HearthCog, notice_embed, say
 
 if TYPE_CHECKING:
-    from bot.client import HearthBot
+    from bot.app.client import HearthBot
 
 log = logging.getLogger(__name__)
 

@@ -34,7 +34,7 @@ def real_export() -> Path:
     return REAL_EXPORT
 
 
-from tests.discord_double.fixtures import (  # noqa: E402 - fixtures
+from testing.discord_double.fixtures import (  # noqa: E402 - fixtures
     discord_double,  # noqa: F401
     swallowed_errors,  # noqa: F401
 )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.client import EXTENSIONS
+from bot.app.client import EXTENSIONS
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = sorted(p for top in ("bot", "cogs", "tests", "bench") for p in (REPO / top).rglob("*.py"))

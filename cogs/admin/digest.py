@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 
 from bot.recap import render_embeds
-from bot.window import MAX_DAYS
+from bot.recap.window import MAX_DAYS
 from cogs.admin.hearth import MANAGE_GUILD
 from cogs.common import NO_PINGS, AdminCog, UserFacingError, say, send_embed_messages
 

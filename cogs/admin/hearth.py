@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Literal
 import discord
 from discord import app_commands
 
-from bot import guild_config
-from bot.delivery import DIGEST
-from bot.guild_config import WEEKDAYS, ConfigError, GuildConfigService, next_digest
+from bot.delivery.service import DIGEST
+from bot.services import guild_config
+from bot.services.guild_config import WEEKDAYS, ConfigError, GuildConfigService, next_digest
 from cogs.admin.render import (
     StatusFacts,
     channel_list_lines,
@@ -21,7 +21,7 @@ from cogs.admin.render import (
 from cogs.common import AdminCog, UserFacingError, notice_embed, say
 
 if TYPE_CHECKING:
-    from bot.client import HearthBot
+    from bot.app.client import HearthBot
 
 log = logging.getLogger(__name__)
 

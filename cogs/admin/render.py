@@ -6,9 +6,9 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.guild_config import describe
+from bot.delivery.slots import Slot
 from bot.models import ChannelRecord, GuildSettings
-from bot.schedule import Slot
+from bot.services.guild_config import describe
 
 _UNITS = ("B", "KB", "MB", "GB", "TB")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.client import HearthBot
+    from bot.app.client import HearthBot
 
 
 async def setup(bot: HearthBot) -> None:

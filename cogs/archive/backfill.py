@@ -14,8 +14,8 @@ from collections.abc import Iterable
 
 import discord
 
-from bot.archive import ArchiveWriter
 from bot.db import Store
+from bot.ingest.writer import ArchiveWriter
 from bot.models import MemberRecord
 from bot.timeutil import snowflake_at, utcnow
 from cogs.archive import convert

@@ -17,7 +17,7 @@ from cogs.archive.backfill import backfill_guild
 from cogs.archive.reconcile import reconcile_guild, refresh_thread_members
 
 if TYPE_CHECKING:
-    from bot.client import HearthBot
+    from bot.app.client import HearthBot
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,8 @@ import time
 
 import discord
 
-from bot.archive import ArchiveWriter
 from bot.db import Store
+from bot.ingest.writer import ArchiveWriter
 from bot.models import THREAD_KINDS
 from bot.timeutil import snowflake_at, utcnow
 from cogs.archive import convert

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
+from bot.delivery.slots import ScheduleError, zone
 from bot.recap import render_embeds
 from bot.recap.markup import fit, name
-from bot.schedule import ScheduleError, zone
-from bot.scoped import channel_digest
+from bot.recap.scoped import channel_digest
+from bot.recap.window import MAX_DAYS, WindowError, recap_window
 from bot.timeutil import utcnow
-from bot.window import MAX_DAYS, WindowError, recap_window
 from cogs.common import (
     NO_PINGS,
     HearthCog,

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from bot.archive import ArchiveWriter, _Op
+from bot.ingest.writer import ArchiveWriter, _Op
 from bot.models import ChannelRecord, GuildRecord, MemberRecord, MessageRecord, ReactionRecord
 from tests.conftest import T0
 

@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 
-from bot.delivery import (
+from bot.delivery.service import (
     DeliveryError,
     DeliveryService,
     DMClosedError,

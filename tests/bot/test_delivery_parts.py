@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bot.delivery import marker
+from bot.delivery.service import marker
 from bot.models import GuildRecord, MemberRecord
 from tests.bot.test_delivery import CH, MONDAY_9, FakeContent, FakePublisher, G, service
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.demo import run_demo
+from bot.app.demo import run_demo
 from bot.settings import Settings
 
 

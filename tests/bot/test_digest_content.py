@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.digest_content import RecapContent
-from bot.importer import import_export
+from bot.delivery.content import RecapContent
+from bot.ingest.importer import import_export
 from bot.recap import RecapService
-from bot.recap.extractive import ExtractiveSummarizer
+from bot.recap.summarize.extractive import ExtractiveSummarizer
 from bot.sample import build_exports
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)

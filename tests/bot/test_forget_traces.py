@@ -10,10 +10,10 @@ import datetime as dt
 import struct
 from pathlib import Path
 
-from bot.archive import ArchiveWriter
 from bot.db import Store
+from bot.ingest.writer import ArchiveWriter
 from bot.models import ChannelRecord, GuildRecord, MemberRecord, MessageRecord
-from bot.privacy import PrivacyService
+from bot.services.privacy import PrivacyService
 from bot.timeutil import snowflake_at
 
 G, C = 111_111_111_111_111_111, 222_222_222_222_222_222

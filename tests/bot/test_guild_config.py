@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from bot import guild_config as gc
 from bot.models import GuildRecord, GuildSettings
-from bot.window import WindowError, parse_since, recap_window
+from bot.recap.window import WindowError, parse_since, recap_window
+from bot.services import guild_config as gc
 
 G = 100
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)  # a Wednesday

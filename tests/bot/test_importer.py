@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.db import Store
-from bot.importer import ExportFormatError, import_export, import_file
+from bot.ingest.importer import ExportFormatError, import_export, import_file
 from bot.models import ChannelRecord, Mention
 from bot.timeutil import parse_iso
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.db import Store
-from bot.importer import ExportFormatError, import_export
+from bot.ingest.importer import ExportFormatError, import_export
 from bot.models import ChannelRecord
 from tests.bot.test_importer import CHANNEL, GUILD, THREAD, counts, export, message
 

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
+from bot.app.instance import AlreadyRunningError, lock_path, single_instance
 from bot.errors import CliError
-from bot.instance import AlreadyRunningError, lock_path, single_instance
 
 
 def second_start(first: str, second: str) -> None:

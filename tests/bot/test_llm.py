@@ -13,9 +13,10 @@ import openai
 import pytest
 import pytest_asyncio
 
-from bot import llm_prompt as prompt
 from bot.db import Store
-from bot.llm import (
+from bot.recap.summarize import prompt as prompt
+from bot.recap.summarize.extractive import ExtractiveSummarizer
+from bot.recap.summarize.llm import (
     NOTE_BUDGET,
     NOTE_INVALID,
     NOTE_UNAVAILABLE,
@@ -27,10 +28,9 @@ from bot.llm import (
     build_summarizer,
     usage_period,
 )
-from bot.recap.extractive import ExtractiveSummarizer
 from bot.recap.types import Conversation, KeyMessage, Line, Summary
 from bot.settings import Settings, SettingsError
-from tests.openai_double import MALICIOUS, OpenAIDouble, openai_double  # noqa: F401
+from testing.openai_double import MALICIOUS, OpenAIDouble, openai_double  # noqa: F401
 
 GUILD = 4242
 KEY = "sk-test-DO-NOT-LEAK-7f3a9c"
@@ -77,7 +77,7 @@ Factory = Callable[..., OpenAISummarizer]
 
 @pytest_asyncio.fixture
 async def double() -> AsyncIterator[OpenAIDouble]:
-    """The OpenAI double on 127.0.0.1 (``tests.openai_double.openai_double``, shorter name)."""
+    """The OpenAI double on 127.0.0.1 (``testing.openai_double.openai_double``, shorter name)."""
     async with OpenAIDouble() as server:
         yield server
 

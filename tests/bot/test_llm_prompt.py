@@ -1,5 +1,6 @@
 """The pure half of the chat-model summarizer: token estimate, JSON parsing, validation,
-sanitizing and chunking (``bot/llm_prompt.py``), and the breaker and budget bookkeeping."""
+sanitizing and chunking (``bot/recap/summarize/prompt.py``), and the breaker and budget
+bookkeeping."""
 
 from __future__ import annotations
 
@@ -8,8 +9,14 @@ import json
 
 import pytest
 
-from bot import llm_prompt as prompt
-from bot.llm import BudgetExhaustedError, CircuitBreaker, MemoryUsage, TokenBudget, usage_period
+from bot.recap.summarize import prompt as prompt
+from bot.recap.summarize.llm import (
+    BudgetExhaustedError,
+    CircuitBreaker,
+    MemoryUsage,
+    TokenBudget,
+    usage_period,
+)
 
 GUILD = 4242
 

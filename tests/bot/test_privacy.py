@@ -18,7 +18,7 @@ from bot.models import (
     ReactionRecord,
     RoleRecord,
 )
-from bot.privacy import PrivacyService
+from bot.services.privacy import PrivacyService
 
 G, OTHER_G = 100, 200
 U, V = 1001, 1002  # U forgets; V is someone else

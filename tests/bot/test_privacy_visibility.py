@@ -14,7 +14,7 @@ from bot.models import (
     Overwrite,
     RoleRecord,
 )
-from bot.privacy import PrivacyService
+from bot.services.privacy import PrivacyService
 
 G, STAFF = 100, 300
 U, V = 1001, 1002  # U is a member; V is staff

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.archive import ArchiveWriter
 from bot.db import Store
+from bot.ingest.writer import ArchiveWriter
 from bot.models import (
     ChannelRecord,
     GuildRecord,
@@ -30,7 +30,7 @@ from bot.models import (
     RoleRecord,
 )
 from bot.recap import RecapService
-from bot.recap.extractive import ExtractiveSummarizer
+from bot.recap.summarize.extractive import ExtractiveSummarizer
 from bot.timeutil import snowflake_at
 
 BIG = frozenset({"messages", "mentions", "reactions"})

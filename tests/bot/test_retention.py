@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.db.recap import CachedSummary
+from bot.ingest.retention import cutoff, purge
 from bot.models import (
     ChannelRecord,
     GuildRecord,
@@ -13,7 +14,6 @@ from bot.models import (
     MessageRecord,
     ReactionRecord,
 )
-from bot.retention import cutoff, purge
 
 G, OTHER_G, C, C2, U, V = 1, 2, 10, 20, 100, 101
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)

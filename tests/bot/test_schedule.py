@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.delivery.slots import ScheduleError, last_slot, next_slot, zone
 from bot.models import GuildSettings
-from bot.schedule import ScheduleError, last_slot, next_slot, zone
 
 UTC = dt.UTC
 

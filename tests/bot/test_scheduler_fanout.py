@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
+from bot.delivery.scheduler import HearthScheduler
 from bot.models import GuildRecord, MemberRecord
-from bot.scheduler import HearthScheduler
 from tests.bot.test_delivery import MONDAY_9, FakeContent, FakePublisher, service
 
 GUILDS = range(1, 9)

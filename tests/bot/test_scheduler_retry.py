@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 
+from bot.delivery.scheduler import HearthScheduler
 from bot.models import GuildRecord, MemberRecord
-from bot.scheduler import HearthScheduler
 from tests.bot.test_delivery import CH, MONDAY_9, FakeContent, FakePublisher, G, service
 
 

@@ -11,10 +11,10 @@ import dataclasses
 
 import pytest
 
-from bot import llm_prompt as prompt
 from bot.recap.compose import Digest, jump_url
 from bot.recap.markup import clean, name
 from bot.recap.render import render_embeds, render_markdown
+from bot.recap.summarize import prompt as prompt
 from tests.bot.recap.test_render import digest, item, ref
 from tests.linkcheck import clickable, invites, plain
 

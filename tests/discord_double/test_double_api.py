@@ -15,10 +15,10 @@ import discord
 import pytest
 import pytest_asyncio
 
-from tests.discord_double.connection import zstd_available
+from testing.discord_double.connection import zstd_available
 
 if TYPE_CHECKING:
-    from tests.discord_double.fixtures import SeededDouble
+    from testing.discord_double.fixtures import SeededDouble
 
 
 class _Client(discord.Client):

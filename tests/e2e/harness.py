@@ -13,10 +13,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from bot.client import HearthBot
+from bot.app.client import HearthBot
 from bot.db import Store
 from bot.settings import Settings
-from tests.discord_double.server import DiscordDouble
+from testing.discord_double.server import DiscordDouble
 
 
 class FastHearthBot(HearthBot):

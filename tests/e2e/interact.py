@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from tests.discord_double import forms
-from tests.discord_double.interactions import InteractionRecord
-from tests.discord_double.server import DiscordDouble
+from testing.discord_double import forms
+from testing.discord_double.interactions import InteractionRecord
+from testing.discord_double.server import DiscordDouble
 from tests.e2e.harness import FastHearthBot, running_bot
 
 EXTENSIONS = ("cogs.archive", "cogs.members", "cogs.privacy", "cogs.admin")

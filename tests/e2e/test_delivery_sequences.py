@@ -13,7 +13,7 @@ import datetime as dt
 
 import pytest
 
-from bot.delivery_marks import marker
+from bot.delivery.marks import marker
 from tests.e2e.harness import running_bot, settle
 from tests.e2e.interact import EXTENSIONS, embed_text, invoke
 from tests.e2e.test_scheduler import Clock, bot_posts, chat, configure

@@ -13,7 +13,7 @@ import pytest_asyncio
 from discord import app_commands
 
 if TYPE_CHECKING:
-    from tests.discord_double.fixtures import SeededDouble
+    from testing.discord_double.fixtures import SeededDouble
 
 pytestmark = pytest.mark.e2e
 

@@ -13,7 +13,7 @@ import datetime as dt
 import pytest
 
 from bot.timeutil import utcnow
-from tests.discord_double.snowflake import iso
+from testing.discord_double.snowflake import iso
 from tests.e2e.harness import count, running_bot, settle
 
 pytestmark = pytest.mark.e2e

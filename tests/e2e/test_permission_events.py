@@ -13,7 +13,7 @@ import datetime as dt
 import pytest
 
 from bot.timeutil import utcnow
-from tests.discord_double import payloads as p
+from testing.discord_double import payloads as p
 from tests.e2e.harness import eventually, running_bot, settle
 
 pytestmark = pytest.mark.e2e

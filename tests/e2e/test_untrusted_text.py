@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
+from testing.openai_double import openai_double  # noqa: F401 - fixture
 from tests.e2e.harness import running_bot, settle
 from tests.e2e.interact import EXTENSIONS, assert_never_pinged, invoke
 from tests.e2e.test_commands import seed_conversations
 from tests.linkcheck import clickable, invites, pings
-from tests.openai_double import openai_double  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.e2e
 

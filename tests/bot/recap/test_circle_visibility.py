@@ -20,10 +20,10 @@ from bot.models import (
     RoleRecord,
 )
 from bot.recap import RecapService
-from bot.recap.extractive import ExtractiveSummarizer
 from bot.recap.index import build_index
 from bot.recap.rank import circle_of
 from bot.recap.segment import segment
+from bot.recap.summarize.extractive import ExtractiveSummarizer
 from bot.timeutil import snowflake_at
 
 GID, STAFF = 7000, 7001

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.recap import extractive
-from bot.recap.extractive import MODEL, ExtractiveSummarizer, summarize_lines
+from bot.recap.summarize import extractive
+from bot.recap.summarize.extractive import MODEL, ExtractiveSummarizer, summarize_lines
 from bot.recap.text import clear_caches, strip_markup
 from bot.recap.types import Conversation, Line, Summarizer
 

@@ -14,10 +14,10 @@ import re
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot import llm_prompt as prompt
 from bot.recap.compose import jump_url
 from bot.recap.markup import clean, model_text, name
 from bot.recap.render import render_embeds, render_markdown, render_text
+from bot.recap.summarize import prompt as prompt
 from tests.bot.recap.test_render import LABELS, check_outputs, digest, item, recap, ref
 from tests.linkcheck import clickable, invites, links, pings, plain
 

@@ -17,9 +17,9 @@ from bot.models import (
     ReactionRecord,
     RoleRecord,
 )
-from bot.privacy import PrivacyService
 from bot.recap import RecapService, render_embeds, render_markdown
 from bot.recap.types import Conversation, KeyMessage, Summary
+from bot.services.privacy import PrivacyService
 from bot.timeutil import snowflake_at
 
 GID = 1000

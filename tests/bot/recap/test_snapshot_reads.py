@@ -17,8 +17,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.archive import ArchiveWriter
 from bot.db import Store
+from bot.ingest.writer import ArchiveWriter
 from bot.models import (
     ChannelRecord,
     GuildRecord,
@@ -28,8 +28,8 @@ from bot.models import (
     RoleRecord,
 )
 from bot.recap import RecapService, digest_channels, readable_channels
-from bot.recap.extractive import ExtractiveSummarizer
 from bot.recap.load import load_facts
+from bot.recap.summarize.extractive import ExtractiveSummarizer
 from bot.recap.visibility import GuildFacts
 from bot.timeutil import snowflake_at
 

@@ -29,7 +29,6 @@ from typing import Any
 
 import openai
 
-from bot import llm_prompt as prompt
 from bot.db.llm import (
     BudgetExhaustedError,
     MemoryUsage,
@@ -39,7 +38,8 @@ from bot.db.llm import (
     UsageSink,
     usage_period,
 )
-from bot.llm_prompt import Draft, InvalidOutputError
+from bot.recap.summarize import prompt as prompt
+from bot.recap.summarize.prompt import Draft, InvalidOutputError
 from bot.recap.text import detect_language, excerpt
 from bot.recap.types import Conversation, KeyMessage, Summarizer, Summary
 from bot.settings import Settings, SettingsError
@@ -151,8 +151,9 @@ class OpenAISummarizer:
         concurrency: int = 4,
         min_lines: int = 2,
     ) -> None:
-        """``context_tokens`` bounds each request's prompt (estimated, see ``bot.llm_prompt``);
-        conversations with fewer than ``min_lines`` messages go to the fallback without a note.
+        """``context_tokens`` bounds each request's prompt (estimated, see
+        ``bot.recap.summarize.prompt``); conversations with fewer than ``min_lines`` messages
+        go to the fallback without a note.
         """
         self.model = model
         self.fallback = fallback

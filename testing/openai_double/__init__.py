@@ -2,7 +2,7 @@
 
 Use the fixture from a test module::
 
-    from tests.openai_double import openai_double  # noqa: F401
+    from testing.openai_double import openai_double  # noqa: F401
 
 then point ``AsyncOpenAI(base_url=openai_double.base_url)`` (or ``OPENAI_BASE_URL``) at it.
 """

@@ -21,8 +21,9 @@ from collections.abc import AsyncIterator, Callable
 
 from bot.db import Store
 from bot.db.deliveries import Delivery
-from bot.delivery_marks import Embeds, marker, nonce, stamp
-from bot.delivery_types import (
+from bot.delivery.marks import Embeds, marker, nonce, stamp
+from bot.delivery.slots import ScheduleError, Slot, last_slot, next_slot, period_at
+from bot.delivery.types import (
     Content,
     DeliveryError,
     DMClosedError,
@@ -33,7 +34,6 @@ from bot.delivery_types import (
     Where,
 )
 from bot.models import GuildSettings
-from bot.schedule import ScheduleError, Slot, last_slot, next_slot, period_at
 from bot.timeutil import utcnow
 
 log = logging.getLogger(__name__)

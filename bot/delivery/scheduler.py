@@ -1,11 +1,11 @@
 """The bot's scheduler: APScheduler 3.x ``AsyncIOScheduler`` running each guild's deliveries.
 
 Each guild has one job per cadence (``weekly:<guild>`` and ``daily:<guild>``) with a
-``DateTrigger`` at the next slot computed by :mod:`bot.schedule` (DST-correct), re-armed after
+``DateTrigger`` at the next slot computed by :mod:`bot.delivery.slots` (DST-correct), re-armed after
 every run and whenever admins change the settings. On start every guild is checked at once,
 so a slot missed while the bot was down is caught up within the grace period, and marked late.
-Exactly-once is the delivery ledger's job (:mod:`bot.delivery`), not the scheduler's: running
-a slot twice is harmless.
+Exactly-once is the delivery ledger's job (:mod:`bot.delivery.service`), not the scheduler's:
+running a slot twice is harmless.
 
 Guilds due at the same moment (a hosted instance: many guilds keep the default Monday 09:00)
 run ``max_parallel`` at a time, the rest waiting their turn, so a weekly fan-out is a steady
@@ -23,8 +23,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
 from bot.db import Store
-from bot.delivery import DeliveryService, RunReport
-from bot.schedule import ScheduleError, next_slot
+from bot.delivery.service import DeliveryService, RunReport
+from bot.delivery.slots import ScheduleError, next_slot
 from bot.timeutil import utcnow
 
 log = logging.getLogger(__name__)

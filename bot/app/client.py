@@ -15,23 +15,23 @@ import discord
 import yarl
 from discord.ext import commands
 
-from bot import retention
-from bot.archive import ArchiveWriter
 from bot.db import Store
-from bot.delivery import (
+from bot.delivery.content import RecapContent
+from bot.delivery.scheduler import HearthScheduler
+from bot.delivery.service import (
     DeliveryError,
     DeliveryService,
     DMClosedError,
     Embeds,
     TransientDeliveryError,
 )
-from bot.digest_content import RecapContent
-from bot.privacy import PrivacyService
+from bot.ingest import retention
+from bot.ingest.writer import ArchiveWriter
 from bot.recap import RecapService
+from bot.recap.summarize.backend import build_recaps, close_recaps
 from bot.recap.types import Summarizer
-from bot.scheduler import HearthScheduler
+from bot.services.privacy import PrivacyService
 from bot.settings import Settings, SettingsError
-from bot.summarizers import build_recaps, close_recaps
 from bot.timeutil import snowflake_at, utcnow
 
 log = logging.getLogger(__name__)

@@ -7,11 +7,11 @@ import tempfile
 from pathlib import Path
 
 from bot.db import Store
-from bot.importer import import_export
-from bot.overview import render_stats
+from bot.ingest.importer import import_export
 from bot.recap import RecapService, render_markdown
-from bot.recap.extractive import ExtractiveSummarizer
+from bot.recap.summarize.extractive import ExtractiveSummarizer
 from bot.sample import DEMO_MEMBERS, build_exports
+from bot.services.stats import render_stats
 from bot.settings import Settings
 from bot.timeutil import utcnow
 

@@ -1,6 +1,6 @@
 """Message retention: the daily purge of what is older than a guild's ``retention_days``.
 
-The scheduler (``bot/client.py``) calls :func:`purge` once a day per guild. A guild without a
+The scheduler (``bot/app/client.py``) calls :func:`purge` once a day per guild. A guild without a
 retention setting keeps everything.
 """
 

@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 from bot.db import Store
 from bot.errors import CliError
 from bot.recap import RecapService, render_markdown
+from bot.recap.summarize.backend import build_recaps, close_recaps
 from bot.settings import Settings
-from bot.summarizers import build_recaps, close_recaps
 from bot.timeutil import parse_iso, utcnow
 
 

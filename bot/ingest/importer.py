@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.db import Store
-from bot.dce_stream import ExportFormatError, Items, file_items
+from bot.ingest.dce_stream import ExportFormatError, Items, file_items
 from bot.models import (
     ChannelRecord,
     MemberRecord,

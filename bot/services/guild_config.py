@@ -14,8 +14,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.db import Store
+from bot.delivery.slots import ScheduleError, Slot, next_slot, zone
 from bot.models import GuildSettings
-from bot.schedule import ScheduleError, Slot, next_slot, zone
 from bot.timeutil import utcnow
 
 WEEKDAYS: tuple[str, ...] = (

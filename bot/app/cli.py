@@ -78,13 +78,13 @@ def _sync(coro_fn: Callable[..., Coroutine[Any, Any, int]]) -> Callable[..., int
 
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.runner import run_bot
+    from bot.app.runner import run_bot
 
     return await run_bot(settings)
 
 
 async def _demo(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.demo import run_demo
+    from bot.app.demo import run_demo
 
     print(await run_demo(settings, db_path=getattr(args, "db", None)))
     return 0
@@ -92,7 +92,7 @@ async def _demo(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _import(settings: Settings, args: argparse.Namespace) -> int:
     from bot.db import Store
-    from bot.importer import ExportFormatError, import_file
+    from bot.ingest.importer import ExportFormatError, import_file
 
     failed = 0
     async with await Store.open(_db(settings, args)) as store:
@@ -114,7 +114,7 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _stats(settings: Settings, args: argparse.Namespace) -> int:
     from bot.db import Store
-    from bot.overview import render_stats
+    from bot.services.stats import render_stats
 
     async with await Store.open(_db(settings, args)) as store:
         print(render_stats(await store.stats.archive(), await store.guilds.list()))
@@ -122,14 +122,14 @@ async def _stats(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _digest(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.render_cli import print_digest
+    from bot.app.render_cli import print_digest
 
     print(await print_digest(settings, args, _db(settings, args)))
     return 0
 
 
 async def _recap(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.render_cli import print_recap
+    from bot.app.render_cli import print_recap
 
     print(await print_recap(settings, args, _db(settings, args)))
     return 0

@@ -7,8 +7,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from bot.delivery_marks import Embeds
-from bot.schedule import Slot
+from bot.delivery.marks import Embeds
+from bot.delivery.slots import Slot
 
 
 @dataclass(frozen=True, slots=True)

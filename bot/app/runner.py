@@ -7,7 +7,7 @@ import contextlib
 import logging
 import signal
 
-from bot.instance import single_instance
+from bot.app.instance import single_instance
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -18,7 +18,7 @@ async def run_bot(settings: Settings) -> int:
     token = settings.require_token()
     settings.require_openai()
     # Imported here so that `hearth demo` and `hearth import` never load discord.py.
-    from bot.client import start_bot
+    from bot.app.client import start_bot
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from bot.delivery import Embeds
+from bot.delivery.service import Embeds
 from bot.recap import MemberRecap, RecapService, render_embeds
 
 

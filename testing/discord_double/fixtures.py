@@ -2,9 +2,9 @@
 
 Use from a test module or conftest::
 
-    from tests.discord_double.fixtures import discord_double  # noqa: F401
+    from testing.discord_double.fixtures import discord_double  # noqa: F401
 
-or ``pytest_plugins = ["tests.discord_double.fixtures"]`` in the root ``conftest.py``.
+or ``pytest_plugins = ["testing.discord_double.fixtures"]`` in the root ``conftest.py``.
 """
 
 from __future__ import annotations

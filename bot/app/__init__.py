@@ -1,0 +1,1 @@
+"""The process: settings to client wiring, the CLI, the runner, the offline demo."""

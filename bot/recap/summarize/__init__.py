@@ -1,0 +1,1 @@
+"""Summaries of conversations: the offline extractive one, the model backend, its prompt."""

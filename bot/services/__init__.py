@@ -1,0 +1,1 @@
+"""What cogs ask for: privacy (pause, export, forget), guild settings, stats."""

@@ -1,0 +1,1 @@
+"""Test doubles of Discord and of an OpenAI-compatible server, shared by tests/ and bench/."""
