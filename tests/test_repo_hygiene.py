@@ -11,7 +11,9 @@ import pytest
 from bot.app.client import EXTENSIONS
 
 REPO = Path(__file__).resolve().parents[1]
-SOURCES = sorted(p for top in ("bot", "cogs", "tests", "bench") for p in (REPO / top).rglob("*.py"))
+SOURCES = sorted(
+    p for top in ("bot", "cogs", "tests", "testing", "bench") for p in (REPO / top).rglob("*.py")
+)
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(REPO)))
