@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from bot.db import ReadView, Store
 from bot.db.recap import CachedSummary
+from bot.models import GuildSettings
 from bot.recap.cache import cache_key, fallback_summary, summary_from_json, summary_to_json
 from bot.recap.coalesce import RecapCoalescer
 from bot.recap.compose import (
@@ -104,6 +105,11 @@ class RecapService:
     def summarizer_for(self, choice: str | None) -> Summarizer:
         """The backend a guild's setting selects, else the process default."""
         return self.backends.get(choice or "", self.summarizer)
+
+    def backend_for(self, settings: GuildSettings) -> Summarizer:
+        """The one answer to "which summarizer does this guild use": what recaps use, what
+        ``/about`` tells members and what ``/hearth status`` shows."""
+        return self.summarizer_for(settings.summarizer)
 
     async def digest(
         self,
@@ -212,7 +218,7 @@ class RecapService:
 
         plans, ranked, shown = await loop.run_in_executor(self._cpu, plan_all)
         summaries = await self._summaries(
-            list(shown.values()), loaded.language, self.summarizer_for(settings.summarizer)
+            list(shown.values()), loaded.language, self.backend_for(settings)
         )
 
         def compose_all() -> tuple[dict[int, MemberRecap], Digest | None]:

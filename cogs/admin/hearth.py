@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 
 from bot.delivery.service import DIGEST
+from bot.models import GuildSettings
 from bot.services import guild_config
 from bot.services.guild_config import WEEKDAYS, ConfigError, GuildConfigService, next_digest
 from cogs.admin.render import (
@@ -41,9 +42,9 @@ def storage_bytes(path: str) -> int:
     return total
 
 
-def backend_health(bot: HearthBot, choice: str | None = None) -> tuple[str, str]:
-    """(the backend this server's setting selects, a one-line health note)."""
-    summarizer = bot.recaps.summarizer_for(choice)
+def backend_health(bot: HearthBot, settings: GuildSettings) -> tuple[str, str]:
+    """(the backend this server uses, a one-line health note)."""
+    summarizer = bot.recaps.backend_for(settings)
     name = f"{summarizer.name} ({summarizer.model})" if summarizer.model else summarizer.name
     breaker = getattr(summarizer, "breaker", None)
     if breaker is not None and breaker.is_open:
@@ -199,7 +200,7 @@ class HearthAdmin(AdminCog):
         stats = await store.stats.archive(interaction.guild_id)
         # A guild's digest is one ledger target per period, whatever channel it went to.
         last = await store.deliveries.latest(interaction.guild_id, DIGEST, ("sent", "empty"))
-        backend, health = backend_health(self.bot, settings.summarizer)
+        backend, health = backend_health(self.bot, settings)
         if settings.summarizer and not backend.startswith(settings.summarizer):
             health += (
                 f"; this server asked for {settings.summarizer}, which this bot is not "

@@ -164,6 +164,10 @@ class Recaps(HearthCog):
             else "(once an admin picks a channel)"
         )
         embed = notice_embed("About Hearth", [])
-        for heading, value in about_lines(settings, admins, excluded=excluded, digest_where=where):
+        summarizer = self.bot.recaps.backend_for(settings)
+        lines = about_lines(
+            settings, admins, excluded=excluded, digest_where=where, summarizer=summarizer
+        )
+        for heading, value in lines:
             embed.add_field(name=heading, value=value[:1024], inline=False)
         await say(interaction, embed=embed, ephemeral=True)

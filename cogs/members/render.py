@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.models import GuildSettings
+from bot.recap.types import Summarizer
 
 DM_CLOSED_NOTICE = (
     "I couldn't DM your weekly recap: your DMs are closed for this server. "
@@ -13,9 +14,14 @@ DM_CLOSED_NOTICE = (
 
 
 def about_lines(
-    settings: GuildSettings, admin_ids: Sequence[int], *, excluded: int, digest_where: str
+    settings: GuildSettings,
+    admin_ids: Sequence[int],
+    *,
+    excluded: int,
+    digest_where: str,
+    summarizer: Summarizer,
 ) -> list[tuple[str, str]]:
-    """(heading, text) pairs for ``/about``."""
+    """(heading, text) pairs for ``/about``; ``summarizer`` is the guild's (backend_for)."""
     retention = (
         f"Messages older than {settings.retention_days} days are deleted every day."
         if settings.retention_days
@@ -36,9 +42,7 @@ def about_lines(
             "What it stores",
             "Messages (text, replies, mentions, reactions) in channels and threads it can read, "
             "and members' names, roles and the choices they make here (DMs, interests). "
-            f"{excluded} channel(s) are excluded by the admins. Nothing is ever sent anywhere "
-            "except Discord"
-            + (" and the configured summarizer." if settings.summarizer == "openai" else "."),
+            f"{excluded} channel(s) are excluded by the admins. " + _where_text_goes(summarizer),
         ),
         ("Retention", retention),
         (
@@ -48,6 +52,16 @@ def about_lines(
         ),
         ("Admins", admins),
     ]
+
+
+def _where_text_goes(summarizer: Summarizer) -> str:
+    if summarizer.name == "extractive":
+        return "Summaries are made here, offline: nothing is ever sent anywhere except Discord."
+    endpoint = getattr(summarizer, "endpoint", "") or "its configured endpoint"
+    return (
+        f"To be summarized, conversations are sent to the model {summarizer.model} at "
+        f"{endpoint}; nothing else is sent anywhere except Discord."
+    )
 
 
 def interests_text(topics: Sequence[str], limit: int) -> str:

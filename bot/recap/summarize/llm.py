@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlsplit
 
 import openai
 
@@ -165,6 +166,8 @@ class OpenAISummarizer:
         self.client = openai.AsyncOpenAI(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
         )
+        # Where conversations go, for members to be told (``/about``): the host, no path.
+        self.endpoint = urlsplit(str(self.client.base_url)).netloc or str(self.client.base_url)
         self._overhead = prompt.estimate_tokens(prompt.SYSTEM) + 60
         self._capacity = context_tokens - self._overhead
         if self._capacity < 100:
