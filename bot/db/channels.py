@@ -147,12 +147,6 @@ class ChannelRepository:
         if excluded:  # an unfinished delivery must not resume quoting it
             await self.conn.execute(IN_GUILD.format(_GUILD_OF), (channel_id,))
 
-    async def set_archived(self, channel_id: int, archived: bool) -> None:
-        """A thread was archived or unarchived."""
-        await self.conn.execute(
-            "UPDATE channels SET archived = ? WHERE id = ?", (int(archived), channel_id)
-        )
-
     async def mark_deleted(self, channel_id: int) -> int:
         """A channel or thread was deleted: keep the row, drop every message's content.
 

@@ -1,7 +1,9 @@
 """Message retention: the daily purge of what is older than a guild's ``retention_days``.
 
 The scheduler (``bot/app/client.py``) calls :func:`purge` once a day per guild. A guild without a
-retention setting keeps everything.
+retention setting keeps every message. Caches never grow for ever: summaries are cached for
+``SUMMARY_DAYS`` (longer than any recap reaches back) and model usage rows are kept
+``USAGE_DAYS`` (the budget counts one week).
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ import logging
 from bot.db import Store
 
 log = logging.getLogger(__name__)
+
+SUMMARY_DAYS = 60
+USAGE_DAYS = 90
 
 
 def cutoff(now: dt.datetime, retention_days: int | None) -> dt.datetime | None:
@@ -25,6 +30,9 @@ async def purge(store: Store, guild_id: int, now: dt.datetime) -> int:
     """Delete the guild's messages older than its retention period; returns how many."""
     settings = await store.guilds.settings(guild_id)
     oldest = cutoff(now, settings.retention_days)
+    async with store.transaction():  # cheap, indexed, and the same answer for every guild
+        await store.recap.prune_summaries(now - dt.timedelta(days=SUMMARY_DAYS))
+        await store.llm_usage.delete_before(now - dt.timedelta(days=USAGE_DAYS))
     if oldest is None:
         return 0
     repo = store.retention

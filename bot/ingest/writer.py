@@ -55,7 +55,6 @@ class ArchiveWriter:
         self._task: asyncio.Task[None] | None = None
         self._flush_lock = asyncio.Lock()
         self.flushed_batches = 0
-        self.failed_flushes = 0
         self._queued = 0  # ops ever queued
         self._landed = 0  # ops ever committed (they land in order)
         # (guild id, user id) -> newest message id forgotten: never stored again from history
@@ -128,7 +127,6 @@ class ArchiveWriter:
                 while await self.flush() and self.pending >= self.max_batch:
                     self._progress.set()
             except Exception:  # keep the queue, try again after the interval
-                self.failed_flushes += 1
                 self._flusher_failed = True
                 log.exception("archive flush failed; %d writes kept for retry", len(self._ops))
                 self._progress.set()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import AsyncIterable, Collection, Iterable, Iterator
+from collections.abc import AsyncIterable, Collection
 
 from bot.models import MessageRecord
 
@@ -68,10 +68,3 @@ async def select_messages(
             kept.append(message)
     log.debug("selected %d of %d messages in the window", len(kept), seen)
     return kept
-
-
-def visible_to(
-    messages: Iterable[MessageRecord], readable: Collection[int]
-) -> Iterator[MessageRecord]:
-    """The messages of channels in ``readable`` (a member's readable set)."""
-    return (m for m in messages if m.channel_id in readable)

@@ -12,11 +12,6 @@ def snowflake(at: dt.datetime, increment: int = 0) -> str:
     return str((ms << 22) | (increment % 4096))
 
 
-def snowflake_time(snowflake_id: str) -> dt.datetime:
-    """Return the creation time embedded in a snowflake, to the millisecond."""
-    return DISCORD_EPOCH + (int(snowflake_id) >> 22) * _MS
-
-
 def dce_time(at: dt.datetime) -> str:
     """Format like DCE: ISO 8601 in UTC, ``+00:00`` offset, fraction without trailing zeros."""
     utc = at.astimezone(dt.UTC)

@@ -86,3 +86,28 @@ async def test_purge_drops_old_messages_and_what_hangs_off_them(store):
     assert set(await store.recap.summaries(["old", "new"])) == {"new"}
     assert await store.cursors.get(C) == 2  # backfill resumes after the newest purged message
     assert await purge(store, G, NOW) == 0  # idempotent
+
+
+async def test_the_daily_job_prunes_old_summaries_and_usage_rows(store):
+    from bot.ingest.retention import SUMMARY_DAYS, USAGE_DAYS
+
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    old_summary, old_usage = (
+        now - dt.timedelta(SUMMARY_DAYS + 1),
+        now - dt.timedelta(USAGE_DAYS + 1),
+    )
+    async with store.transaction():
+        await store.guilds.upsert(GuildRecord(1, "g"))
+        for key, at in (("old", old_summary), ("new", now - dt.timedelta(1))):
+            await store.conn.execute(
+                "INSERT INTO summary_cache (key, conversation_key, content_hash, backend, "
+                "created_at, payload) VALUES (?, ?, '', 'extractive', ?, '{}')",
+                (key, key, int(at.timestamp() * 1000)),
+            )
+        await store.llm_usage.record(1, "2026-W30", "m", 10, 5, at=old_usage)
+        await store.llm_usage.record(1, "2026-W48", "m", 10, 5, at=now - dt.timedelta(1))
+    await purge(store, 1, now)  # no retention setting: messages are kept, caches still pruned
+    async with store.conn.execute("SELECT key FROM summary_cache") as cur:
+        assert [r[0] for r in await cur.fetchall()] == ["new"]
+    async with store.conn.execute("SELECT period FROM llm_usage") as cur:
+        assert [r[0] for r in await cur.fetchall()] == ["2026-W48"]
