@@ -30,6 +30,8 @@ from bot.ingest.writer import ArchiveWriter
 from bot.recap import RecapService
 from bot.recap.summarize.backend import build_recaps, close_recaps
 from bot.recap.types import Summarizer
+from bot.services.guild_config import GuildConfigService
+from bot.services.members import MemberService
 from bot.services.privacy import PrivacyService
 from bot.settings import Settings, SettingsError
 from bot.timeutil import snowflake_at, utcnow
@@ -67,6 +69,8 @@ class HearthBot(commands.Bot):
     delivery: DeliveryService
     scheduler: HearthScheduler
     privacy: PrivacyService
+    members: MemberService
+    guild_config: GuildConfigService
 
     def __init__(
         self,
@@ -109,6 +113,11 @@ class HearthBot(commands.Bot):
         )
         self.privacy = PrivacyService(
             self.store, flush=self.writer.drain, forgotten=self.writer.forgotten
+        )
+        # What cogs ask for: they never reach the store themselves.
+        self.members = MemberService(self.store)
+        self.guild_config = GuildConfigService(
+            self.store, on_change=self._settings_changed, flush=self.writer.flush
         )
         self.scheduler = HearthScheduler(
             self.store,
@@ -166,6 +175,12 @@ class HearthBot(commands.Bot):
     async def on_guild_join(self, guild: discord.Guild) -> None:
         """A new guild gets its schedule."""
         await self.scheduler.arm(guild.id)
+
+    async def _settings_changed(self, guild_id: int) -> None:
+        try:
+            await self.on_guild_settings_changed(guild_id)
+        except Exception:  # the settings are stored; rescheduling is the scheduler's problem
+            log.exception("on_guild_settings_changed(%s) failed", guild_id)
 
     async def on_guild_settings_changed(self, guild_id: int) -> None:
         """Admins changed the schedule: re-arm the guild's jobs."""

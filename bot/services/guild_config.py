@@ -14,8 +14,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.db import Store
+from bot.db.deliveries import Delivery
+from bot.delivery.service import DIGEST
 from bot.delivery.slots import ScheduleError, Slot, next_slot, zone
-from bot.models import GuildSettings
+from bot.models import ArchiveStats, ChannelKind, ChannelRecord, GuildSettings
 from bot.timeutil import utcnow
 
 WEEKDAYS: tuple[str, ...] = (
@@ -192,9 +194,39 @@ class GuildConfigService:
         store: Store,
         *,
         on_change: Callable[[int], Awaitable[object]] | None = None,
+        flush: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self.store = store
         self.on_change = on_change
+        self.flush = flush  # lands queued archive writes (the bot's writer)
+
+    async def channels(self, guild_id: int) -> list[ChannelRecord]:
+        """The guild's known channels, excluded ones marked."""
+        return await self.store.channels.list(guild_id)
+
+    async def set_excluded(
+        self, guild_id: int, channel_id: int, kind: ChannelKind, name: str, excluded: bool
+    ) -> None:
+        """Stop (or resume) logging a channel and its threads. Writes already queued land
+        under the old setting first, so nothing said while it is excluded is stored."""
+        if self.flush is not None:
+            await self.flush()
+        async with self.store.transaction():
+            await self.store.channels.ensure(channel_id, guild_id, kind, name)
+            await self.store.channels.set_excluded(channel_id, excluded)
+
+    async def status(self, guild_id: int) -> tuple[GuildSettings, ArchiveStats, Delivery | None]:
+        """What ``/hearth status`` shows: settings, archive counts, the last digest."""
+        settings = await self.store.guilds.settings(guild_id)
+        stats = await self.store.stats.archive(guild_id)
+        # A guild's digest is one ledger target per period, whatever channel it went to.
+        last = await self.store.deliveries.latest(guild_id, DIGEST, ("sent", "empty"))
+        return settings, stats, last
+
+    @property
+    def db_path(self) -> str:
+        """The database file (its size is shown in the status)."""
+        return self.store.path
 
     async def get(self, guild_id: int) -> GuildSettings:
         """The guild's current settings."""

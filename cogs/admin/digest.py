@@ -36,7 +36,7 @@ class DigestAdmin(AdminCog):
         """The configured digest channel, or the current channel if none is set."""
         guild = interaction.guild
         assert guild is not None
-        settings = await self.bot.store.guilds.settings(guild.id)
+        settings = await self.bot.guild_config.get(guild.id)
         channel: Any = None
         if settings.digest_channel_id is not None:
             channel = guild.get_channel_or_thread(settings.digest_channel_id)

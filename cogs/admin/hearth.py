@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Literal
 import discord
 from discord import app_commands
 
-from bot.delivery.service import DIGEST
 from bot.models import GuildSettings
 from bot.services import guild_config
 from bot.services.guild_config import WEEKDAYS, ConfigError, GuildConfigService, next_digest
@@ -67,13 +66,7 @@ class HearthAdmin(AdminCog):
 
     def __init__(self, bot: HearthBot) -> None:
         super().__init__(bot)
-        self.config = GuildConfigService(bot.store, on_change=self._settings_changed)
-
-    async def _settings_changed(self, guild_id: int) -> None:
-        try:
-            await self.bot.on_guild_settings_changed(guild_id)
-        except Exception:  # the settings are stored; rescheduling is the scheduler's problem
-            log.exception("on_guild_settings_changed(%s) failed", guild_id)
+        self.config: GuildConfigService = bot.guild_config
 
     # -- /hearth setup ----------------------------------------------------------------------
 
@@ -144,17 +137,12 @@ class HearthAdmin(AdminCog):
             raise UserFacingError("Pick a text channel or a forum.")
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True)
-        store = self.bot.store
-        kind = (
+        kind: Literal["forum", "news", "text"] = (
             "forum"
             if isinstance(target, discord.ForumChannel)
             else ("news" if target.is_news() else "text")
         )
-        # Queued messages land under the old setting: what was said while excluded is dropped.
-        await self.bot.writer.flush()
-        async with store.transaction():
-            await store.channels.ensure(target.id, interaction.guild_id, kind, target.name)
-            await store.channels.set_excluded(target.id, excluded)
+        await self.config.set_excluded(interaction.guild_id, target.id, kind, target.name, excluded)
         if excluded:
             text = (
                 f"{target.mention} and its threads are no longer logged. What was logged before "
@@ -185,7 +173,7 @@ class HearthAdmin(AdminCog):
         """Which channels are logged and which are excluded."""
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True)
-        found = await self.bot.store.channels.list(interaction.guild_id)
+        found = await self.config.channels(interaction.guild_id)
         await say(interaction, embed=notice_embed("Logged channels", channel_list_lines(found)))
 
     # -- /hearth status ---------------------------------------------------------------------
@@ -195,11 +183,7 @@ class HearthAdmin(AdminCog):
         """Storage, messages logged, last and next digest, summarizer health."""
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True)
-        store = self.bot.store
-        settings = await store.guilds.settings(interaction.guild_id)
-        stats = await store.stats.archive(interaction.guild_id)
-        # A guild's digest is one ledger target per period, whatever channel it went to.
-        last = await store.deliveries.latest(interaction.guild_id, DIGEST, ("sent", "empty"))
+        settings, stats, last = await self.config.status(interaction.guild_id)
         backend, health = backend_health(self.bot, settings)
         if settings.summarizer and not backend.startswith(settings.summarizer):
             health += (
@@ -207,7 +191,7 @@ class HearthAdmin(AdminCog):
                 "configured for (HEARTH_SUMMARIZER)"
             )
         facts = StatusFacts(
-            storage_bytes=storage_bytes(store.path),
+            storage_bytes=storage_bytes(self.config.db_path),
             messages=stats.messages,
             members=stats.members,
             channels=stats.channels,

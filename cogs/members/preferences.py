@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import discord
 from discord import app_commands
 
 from bot.models import MemberRecord
 from bot.recap.markup import name
+from bot.services.members import (
+    CADENCES,
+    MAX_TOPICS,
+    TOPIC_LENGTH,
+    PreferenceError,
+    normalize_topic,
+    topic_problem,
+)
 from cogs.common import HearthCog, UserFacingError, say
-from cogs.members.render import interests_text, normalize_topic, topic_problem
-
-if TYPE_CHECKING:
-    pass
+from cogs.members.render import interests_text
 
 log = logging.getLogger(__name__)
-
-CADENCES = ("weekly", "daily")
-MAX_TOPICS = 20
-TOPIC_LENGTH = 50
 
 
 class Preferences(HearthCog):
@@ -49,11 +50,7 @@ class Preferences(HearthCog):
         if cadence not in CADENCES:  # Discord enforces the choices; a raw client may not
             raise UserFacingError(f"Unknown cadence {cadence!r}: use weekly or daily.")
         await interaction.response.defer(ephemeral=True)
-        async with self.bot.store.transaction():
-            await self.bot.store.guilds.ensure(interaction.guild_id)
-            await self.bot.store.members.set_dm(
-                interaction.guild_id, interaction.user.id, True, cadence
-            )
+        await self.bot.members.set_dm(interaction.guild_id, interaction.user.id, True, cadence)
         await say(
             interaction,
             f"You'll get a {cadence} recap by DM. Make sure you accept direct messages from "
@@ -65,18 +62,13 @@ class Preferences(HearthCog):
         """Stop getting recaps by DM."""
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True)
-        store = self.bot.store
-        member = await store.members.get(interaction.guild_id, interaction.user.id)
-        cadence = member.dm_cadence if member else "weekly"
-        async with store.transaction():
-            await store.guilds.ensure(interaction.guild_id)
-            await store.members.set_dm(interaction.guild_id, interaction.user.id, False, cadence)
+        await self.bot.members.set_dm(interaction.guild_id, interaction.user.id, False, None)
         await say(interaction, "No more recap DMs. `/recap` still works whenever you want one.")
 
     # -- /interests -------------------------------------------------------------------------
 
     async def _topics(self, guild_id: int, user_id: int) -> tuple[str, ...]:
-        return (await self.bot.store.recap.interests(guild_id)).get(user_id, ())
+        return await self.bot.members.interests(guild_id, user_id)
 
     @interests.command(name="add")
     @app_commands.describe(topic="A word or phrase, e.g. ramen, board games, Rust")
@@ -87,32 +79,17 @@ class Preferences(HearthCog):
     ) -> None:
         """Tell Hearth about a topic you care about."""
         assert interaction.guild_id is not None
-        text = normalize_topic(topic)
-        problem = topic_problem(text, TOPIC_LENGTH)
-        if problem:
+        problem = topic_problem(normalize_topic(topic))
+        if problem:  # before deferring: the answer needs no database
             raise UserFacingError(problem)
         await interaction.response.defer(ephemeral=True)
-        guild_id, user = interaction.guild_id, interaction.user
-        topics = await self._topics(guild_id, user.id)
-        if text.lower() in {t.lower() for t in topics}:
-            raise UserFacingError(f"**{name(text, lead=False)}** is already there.")
-        if len(topics) >= MAX_TOPICS:
-            raise UserFacingError(
-                f"You have {MAX_TOPICS} interests already; remove one with `/interests remove`."
-            )
-        store = self.bot.store
-        async with store.transaction():
-            await store.guilds.ensure(guild_id)
-            await store.members.ensure_many(
-                [MemberRecord(guild_id, user.id, user.name, user.display_name, user.bot)]
-            )
-            added = await store.recap.add_interest(guild_id, user.id, text)
-        if not added:
-            raise UserFacingError("I couldn't add that interest; please try another wording.")
-        await say(
-            interaction,
-            f"Added **{name(text, lead=False)}** ({len(topics) + 1}/{MAX_TOPICS}).",
-        )
+        user = interaction.user
+        member = MemberRecord(interaction.guild_id, user.id, user.name, user.display_name, user.bot)
+        try:
+            text, count = await self.bot.members.add_interest(member, topic)
+        except PreferenceError as exc:
+            raise UserFacingError(str(exc)) from None
+        await say(interaction, f"Added **{name(text, lead=False)}** ({count}/{MAX_TOPICS}).")
 
     @interests.command(name="remove")
     @app_commands.describe(topic="One of your interests")
@@ -123,12 +100,10 @@ class Preferences(HearthCog):
     ) -> None:
         """Forget one of your interests."""
         assert interaction.guild_id is not None
-        text = normalize_topic(topic)
         await interaction.response.defer(ephemeral=True)
-        async with self.bot.store.transaction():
-            removed = await self.bot.store.recap.remove_interest(
-                interaction.guild_id, interaction.user.id, text
-            )
+        text, removed = await self.bot.members.remove_interest(
+            interaction.guild_id, interaction.user.id, topic
+        )
         if not removed:
             raise UserFacingError(
                 f"**{name(text, lead=False)}** isn't one of your interests; see `/interests list`."

@@ -61,7 +61,7 @@ class Recaps(HearthCog):
         self, guild_id: int, days: int | None, since: str | None
     ) -> tuple[dt.datetime, dt.datetime]:
         """The window in UTC; ``since`` dates are read in the guild's timezone."""
-        settings = await self.bot.store.guilds.settings(guild_id)
+        settings = await self.bot.members.settings(guild_id)
         try:
             tz = zone(settings.timezone)
         except ScheduleError:
@@ -105,11 +105,8 @@ class Recaps(HearthCog):
 
     async def _dm_notice(self, guild_id: int, user_id: int) -> str | None:
         """Tell the member once that their DM recap could not be delivered."""
-        deliveries = self.bot.store.deliveries
-        if await deliveries.unnotified_dm_failure(guild_id, user_id) is None:
+        if not await self.bot.members.take_dm_failure_notice(guild_id, user_id):
             return None
-        async with self.bot.store.transaction():
-            await deliveries.mark_notified(guild_id, user_id)
         return DM_CLOSED_NOTICE
 
     @app_commands.command(name="summary")
@@ -132,7 +129,7 @@ class Recaps(HearthCog):
             raise UserFacingError("Pick a text channel, thread or forum post to summarise.")
         known: frozenset[int] = frozenset()
         if isinstance(target, discord.Thread) and target.is_private():
-            known = frozenset(await self.bot.store.channels.thread_members(target.id))
+            known = await self.bot.members.thread_members(target.id)
         if not can_read(target, member, known):
             raise UserFacingError("You can't read that channel, so I can't summarise it for you.")
         service = self.bot.recaps
@@ -153,8 +150,8 @@ class Recaps(HearthCog):
         guild = interaction.guild
         assert guild is not None
         await interaction.response.defer(ephemeral=True)  # the store may be busy with a digest
-        settings = await self.bot.store.guilds.settings(guild.id)
-        excluded = sum(1 for c in await self.bot.store.channels.list(guild.id) if c.excluded)
+        settings = await self.bot.members.settings(guild.id)
+        excluded = await self.bot.members.excluded_channels(guild.id)
         admins = sorted(
             m.id for m in guild.members if not m.bot and m.guild_permissions.manage_guild
         )

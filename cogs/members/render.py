@@ -72,19 +72,3 @@ def interests_text(topics: Sequence[str], limit: int) -> str:
     lines += [f"• {t}" for t in topics]
     lines.append("Recaps rank conversations about these higher.")
     return "\n".join(lines)
-
-
-def normalize_topic(raw: str) -> str:
-    """Collapse whitespace; the store compares topics case-insensitively."""
-    return " ".join(raw.split())
-
-
-def topic_problem(topic: str, max_length: int) -> str | None:
-    """Why a topic cannot be stored, or None."""
-    if not topic:
-        return "An interest needs at least one character, e.g. `ramen` or `board games`."
-    if len(topic) > max_length:
-        return f"Keep an interest under {max_length} characters."
-    if any(not ch.isprintable() for ch in topic) or "<@" in topic or "<#" in topic:
-        return "An interest is a plain word or phrase, without mentions or control characters."
-    return None
