@@ -32,6 +32,8 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from bot.recap.summarize.prompt import OPEN_S, OPEN_T  # the markers Hearth writes, not a copy
+
 _CJK = "\u1100-\u11ff\u3000-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef"
 _PIECE = re.compile(f"([{_CJK}]+)|([^\\W\\d_]+)|(\\d+)|(\\s+)|(.)", re.S)
 _LINE = re.compile(r"^\[(\d+)\] ([^:]{1,60}): (.*)$", re.M)
@@ -124,9 +126,9 @@ class RecordedCall:
         last = str(self.messages[-1].get("content") or "") if self.messages else ""
         if last.startswith("That answer was invalid"):
             return "corrective"
-        if "<<<SUMMARIES" in last:
+        if OPEN_S in last:
             return "reduce"
-        return "map" if "<<<TRANSCRIPT" in last else "other"
+        return "map" if OPEN_T in last else "other"
 
     @property
     def retry_count(self) -> int:
@@ -142,9 +144,9 @@ def _gist(author: str, text: str) -> str:
 
 def summarize_transcript(text: str) -> dict[str, Any]:
     """The double's "model": a deterministic JSON summary of a Hearth prompt."""
-    if "<<<SUMMARIES" in text:
+    if OPEN_S in text:
         parts = []
-        for line in text.split("<<<SUMMARIES", 1)[1].splitlines():
+        for line in text.split(OPEN_S, 1)[1].splitlines():
             try:
                 parts.append(json.loads(line))
             except ValueError:
@@ -157,7 +159,7 @@ def summarize_transcript(text: str) -> dict[str, Any]:
             "key_message_ids": list(dict.fromkeys(ids))[:3],
             "participants": list(dict.fromkeys(people)),
         }
-    body = text.split("<<<TRANSCRIPT", 1)[-1]
+    body = text.split(OPEN_T, 1)[-1]
     lines = _LINE.findall(body)
     words = Counter(w.lower() for _, _, t in lines for w in _WORD.findall(t))
     top = [w for w, _ in words.most_common(20) if w not in _STOP][:3]
