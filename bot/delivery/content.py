@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from bot.delivery.marks import MARK_ROOM
 from bot.delivery.service import Embeds
 from bot.recap import MemberRecap, RecapService, render_embeds
 
@@ -45,7 +46,7 @@ class RecapContent:
         if late:
             note = "Hearth was offline at the scheduled time, so this digest comes late."
             digest = dataclasses.replace(digest, note=note)
-        return [[dict(e) for e in message] for message in render_embeds(digest)]
+        return [[dict(e) for e in message] for message in render_embeds(digest, reserve=MARK_ROOM)]
 
     async def recap(
         self, guild_id: int, user_id: int, since: dt.datetime, until: dt.datetime
@@ -56,4 +57,4 @@ class RecapContent:
             recap = await self.recaps.recap(guild_id, user_id, since, until)
         if not recap.items and not recap.waiting_for_you:
             return []
-        return [[dict(e) for e in message] for message in render_embeds(recap)]
+        return [[dict(e) for e in message] for message in render_embeds(recap, reserve=MARK_ROOM)]

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import hashlib
 
+from bot.recap.embeds import FOOTER, MESSAGE_TOTAL, embed_size
+
 Embeds = list[list[dict[str, object]]]  # messages, each a list of embed dicts
+# Characters each rendered message leaves free for its marker: "Hearth · weekly:2026-11-23 ·
+# 1a2b3c4d · 10/10 · " is 47; a daily period or a longer count still fits.
+MARK_ROOM = 64
 
 
 def marker(period: str, guild_id: int) -> str:
@@ -38,26 +43,13 @@ def _stamp_one(embeds: list[dict[str, object]], mark: str) -> list[dict[str, obj
     first = dict(embeds[0])
     footer = first.get("footer")
     text = footer.get("text", "") if isinstance(footer, dict) else ""
-    stamped = f"{mark} · {text}".strip(" ·")[:2048]  # the marker first: never cut off
-    # The renderer packs messages up to Discord's 6,000 characters; make room for the marker.
-    excess = _size(embeds) - len(str(text)) + len(stamped) - MESSAGE_LIMIT
+    stamped = f"{mark} · {text}".strip(" ·")[:FOOTER]  # the marker first: never cut off
+    first["footer"] = {"text": stamped}
+    out = [first, *embeds[1:]]
+    # Rendering left MARK_ROOM free (render_embeds(reserve=)); a message built elsewhere that
+    # did not is cut at its first description rather than refused by Discord.
+    excess = sum(embed_size(e) for e in out) - MESSAGE_TOTAL
     description = str(first.get("description") or "")
     if excess > 0 and description:
         first["description"] = description[: max(0, len(description) - excess - 1)] + "…"
-    first["footer"] = {"text": stamped}
-    return [first, *embeds[1:]]
-
-
-MESSAGE_LIMIT = 6000
-
-
-def _size(embeds: list[dict[str, object]]) -> int:
-    """Characters Discord counts towards a message's 6,000 (title, description, fields, footer)."""
-    total = 0
-    for e in embeds:
-        total += len(str(e.get("title") or "")) + len(str(e.get("description") or ""))
-        footer = e.get("footer")
-        total += len(str(footer.get("text") or "")) if isinstance(footer, dict) else 0
-        for f in e.get("fields") or ():  # type: ignore[attr-defined]
-            total += len(str(f.get("name") or "")) + len(str(f.get("value") or ""))
-    return total
+    return out

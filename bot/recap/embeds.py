@@ -103,14 +103,16 @@ def build(
     return embeds
 
 
-def pack(embeds: Iterable[Embed]) -> list[list[Embed]]:
-    """Group embeds into messages: at most 10 and 6000 characters each, order kept."""
+def pack(embeds: Iterable[Embed], *, reserve: int = 0) -> list[list[Embed]]:
+    """Group embeds into messages: at most 10 and 6000 characters each, order kept;
+    ``reserve`` characters of each message are left free (a delivery's marker)."""
+    limit = MESSAGE_TOTAL - reserve
     messages: list[list[Embed]] = []
     current: list[Embed] = []
     total = 0
     for embed in embeds:
         size = embed_size(embed)
-        if current and (len(current) >= EMBEDS_PER_MESSAGE or total + size > MESSAGE_TOTAL):
+        if current and (len(current) >= EMBEDS_PER_MESSAGE or total + size > limit):
             messages.append(current)
             current, total = [], 0
         current.append(embed)
@@ -189,10 +191,11 @@ def _digest(digest: Digest) -> list[Embed]:
     return embeds
 
 
-def render_embeds(recap_or_digest: MemberRecap | Digest) -> list[list[Embed]]:
-    """Messages of embed dicts for a recap or a digest (see module doc for the limits)."""
+def render_embeds(recap_or_digest: MemberRecap | Digest, *, reserve: int = 0) -> list[list[Embed]]:
+    """Messages of embed dicts for a recap or a digest (see module doc for the limits);
+    ``reserve`` characters of each message stay free for a marker added after rendering."""
     if isinstance(recap_or_digest, MemberRecap):
         embeds = _recap(recap_or_digest)
     else:
         embeds = _digest(recap_or_digest)
-    return pack(embeds)
+    return pack(embeds, reserve=reserve)

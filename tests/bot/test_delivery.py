@@ -248,3 +248,16 @@ async def test_pending_recaps_are_prepared_in_one_batch(guild):
     clock["now"] += dt.timedelta(minutes=5)
     await svc.run_due(G)
     assert content.batches == [[1, 2]]  # both are final now: nothing to build again
+
+
+def test_rendering_leaves_room_for_the_marker_so_nothing_is_cut():
+    from bot.delivery.marks import MARK_ROOM
+    from bot.recap.embeds import MESSAGE_TOTAL, embed_size, pack
+
+    longest = f"{marker('weekly:2026-11-23', G)} · 10/10 · "
+    assert len(longest) <= MARK_ROOM
+    embeds = [{"title": f"item {k}", "description": "d" * 990} for k in range(12)]
+    messages = pack(embeds, reserve=MARK_ROOM)
+    for message in stamp(messages, marker("weekly:2026-11-23", G)):
+        assert sum(embed_size(e) for e in message) <= MESSAGE_TOTAL
+        assert all(not e.get("description", "").endswith("…") for e in message)  # not cut
