@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.db import Store
-from bot.db.llm import StoreUsageSink
 from bot.recap import RecapService
+from bot.recap.summarize.budget import StoreUsageSink
 from bot.recap.summarize.extractive import ExtractiveSummarizer
 from bot.recap.summarize.llm import build_summarizer
 from bot.settings import Settings

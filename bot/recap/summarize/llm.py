@@ -30,7 +30,8 @@ from urllib.parse import urlsplit
 
 import openai
 
-from bot.db.llm import (
+from bot.recap.summarize import prompt as prompt
+from bot.recap.summarize.budget import (
     BudgetExhaustedError,
     MemoryUsage,
     StoreUsageSink,
@@ -39,7 +40,6 @@ from bot.db.llm import (
     UsageSink,
     usage_period,
 )
-from bot.recap.summarize import prompt as prompt
 from bot.recap.summarize.prompt import Draft, InvalidOutputError
 from bot.recap.text import detect_language, excerpt
 from bot.recap.types import Conversation, KeyMessage, Summarizer, Summary
