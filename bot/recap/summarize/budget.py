@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.db import Store
-from bot.db.llm import LlmUsageRepository
 from bot.timeutil import utcnow
 
 
@@ -88,7 +87,7 @@ class StoreUsageSink:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.repo = LlmUsageRepository(store.conn)
+        self.repo = store.llm_usage  # the store's own repository, not a second one
 
     async def record(
         self, guild_id: int, model: str, prompt: int, completion: int, *, period: str | None = None
