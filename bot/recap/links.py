@@ -171,22 +171,24 @@ def drop_links(text: str) -> str:
     (``…/loginを参照``) is kept as text, and searched again for links (in another pass, not by
     recursion: texts can be long).
     """
-    again = True
 
     def _drop(link: Link, span: str) -> str:
-        nonlocal again
         if link.invite:
             return "(invite removed)"
         cut = re.search(r"[^\x21-\x7e]", link.target)
         if cut is None:
             return domain(link.target)
-        again = True
         rest = span.removeprefix("<")[cut.start() :].removesuffix(">")
         return domain(link.target[: cut.start()]) + " " + rest
 
     # "https\://…" reads as a URL: undo those escapes first ("\\\\" stays a pair)
     text = _ESCAPED.sub(lambda m: m[0] if m[1] == "\\" else m[1], visible(text))
-    while again:
-        again = False
-        text = replace_links(text, _drop)
-    return text
+    # Until nothing changes: two domains left side by side ("a.example" + "b.example詳…") read
+    # as one link next time, so one more pass is what makes dropping twice agree.
+    # Each pass turns links into domains, or splits one at its first non-ASCII character;
+    # neither can go on for ever (a link chain of n parts takes n passes).
+    while True:
+        dropped = replace_links(text, _drop)
+        if dropped == text:  # a fixpoint: another pass would change nothing
+            return text
+        text = dropped
