@@ -29,7 +29,6 @@ from bot.ingest import retention
 from bot.ingest.writer import ArchiveWriter
 from bot.recap import RecapService
 from bot.recap.summarize.backend import build_recaps, close_recaps
-from bot.recap.types import Summarizer
 from bot.services.guild_config import GuildConfigService
 from bot.services.members import MemberService
 from bot.services.privacy import PrivacyService
@@ -64,7 +63,6 @@ class HearthBot(commands.Bot):
 
     store: Store
     writer: ArchiveWriter
-    summarizer: Summarizer
     recaps: RecapService
     delivery: DeliveryService
     scheduler: HearthScheduler
@@ -103,7 +101,6 @@ class HearthBot(commands.Bot):
         self.writer = ArchiveWriter(self.store)
         self.writer.start()
         self.recaps = build_recaps(self.store, self.settings)
-        self.summarizer = self.recaps.summarizer
         self.delivery = DeliveryService(
             self.store,
             RecapContent(self.recaps, post_empty=self.settings.post_empty_digests),

@@ -179,17 +179,15 @@ class DeliveryService:
             post = ManualPost(channel_id, since, self.clock())
             try:
                 yield post
-            finally:
+            except BaseException:
+                # Cut short: what went out is recorded, but the schedule's window stays as it
+                # was (the parts that never went out are still in the next digest).
                 if post.ids:
-                    post.slot, post.covers = await self._record_manual(guild_id, post)
-
-    async def record_manual_digest(
-        self, guild_id: int, channel_id: int, message_ids: tuple[int, ...], since: dt.datetime
-    ) -> tuple[Slot | None, bool]:
-        """A ``/digest post`` of ``since`` to now that landed as ``message_ids``."""
-        async with self.manual_post(guild_id, channel_id, since) as post:
-            post.ids += message_ids
-        return post.slot, post.covers
+                    post.complete = False
+                    await self._record_manual(guild_id, post)
+                raise
+            if post.ids:
+                post.slot, post.covers = await self._record_manual(guild_id, post)
 
     async def _record_manual(self, guild_id: int, post: ManualPost) -> tuple[Slot | None, bool]:
         """Record a manual post in the ledger.
@@ -200,14 +198,14 @@ class DeliveryService:
         """
         previous = await self.store.deliveries.latest(guild_id, DIGEST, ("sent", "empty"))
         ended = await self._ended(previous) if previous is not None else None
-        covers = ended is None or post.since <= ended
+        covers = post.complete and (ended is None or post.since <= ended)
         async with self.store.transaction():
             await self.store.deliveries.record_manual(
                 guild_id,
                 channel_id=post.channel_id,
                 message_ids=tuple(post.ids),
                 now=self.clock(),
-                until=post.until if covers else ended,
+                until=post.until if covers else (ended or post.since),
             )
         try:
             slot = next_slot(await self.store.guilds.settings(guild_id), post.until, "weekly")

@@ -101,3 +101,4 @@ class ManualPost:
     ids: list[int] = field(default_factory=list)
     slot: Slot | None = None
     covers: bool = False
+    complete: bool = True  # False: sending failed after some parts

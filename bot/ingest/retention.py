@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 
 from bot.db import Store
+from bot.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +31,11 @@ async def purge(store: Store, guild_id: int, now: dt.datetime) -> int:
     """Delete the guild's messages older than its retention period; returns how many."""
     settings = await store.guilds.settings(guild_id)
     oldest = cutoff(now, settings.retention_days)
-    async with store.transaction():  # cheap, indexed, and the same answer for every guild
-        await store.recap.prune_summaries(now - dt.timedelta(days=SUMMARY_DAYS))
-        await store.llm_usage.delete_before(now - dt.timedelta(days=USAGE_DAYS))
+    # The caches are stamped with the wall clock, not the scheduler's: prune by it too.
+    wall = utcnow()
+    async with store.transaction():  # small tables; the same answer for every guild
+        await store.recap.prune_summaries(wall - dt.timedelta(days=SUMMARY_DAYS))
+        await store.llm_usage.delete_before(wall - dt.timedelta(days=USAGE_DAYS))
     if oldest is None:
         return 0
     repo = store.retention

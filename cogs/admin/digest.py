@@ -99,11 +99,12 @@ class DigestAdmin(AdminCog):
                 f"I can't post in {target.mention}: give me View Channel, Send Messages and "
                 "Embed Links there."
             )
-        since = self.bot.clock() - dt.timedelta(days=days)  # the bot's one clock
         posted: list[discord.Message] = []
         # No scheduled digest of the guild runs while this one renders and posts; what was
-        # posted is in the ledger even if a later part fails.
-        async with self.bot.delivery.manual_post(guild.id, target.id, since) as post:
+        # posted is in the ledger even if a later part fails. Its window is fixed once the
+        # guild's lock is held, and the same one is rendered and recorded.
+        async with self.bot.delivery.manual_post(guild.id, target.id, self.bot.clock()) as post:
+            post.since = post.until - dt.timedelta(days=days)
             for message in await self._render(guild.id, target.id, days, post.until):
                 embeds = [discord.Embed.from_dict(e) for e in message]
                 posted.append(await target.send(embeds=embeds, allowed_mentions=NO_PINGS))

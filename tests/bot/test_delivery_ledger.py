@@ -18,6 +18,7 @@ from tests.bot.test_delivery_parts import (
     PartsContent,
     digest_titles,
     one_guild,
+    record_manual,
 )
 
 WEEK = dt.timedelta(days=7)
@@ -74,7 +75,7 @@ async def test_a_catch_up_after_a_manual_post_that_covered_it_posts_nothing(guil
     pub, content = DyingPublisher(), PartsContent()
     manual_at = MONDAY_9 + dt.timedelta(hours=1)
     svc, clock = service(guild, pub, content, now=manual_at)
-    await svc.record_manual_digest(G, CH, (555,), MONDAY_9 - WEEK)
+    await record_manual(svc, G, CH, (555,), MONDAY_9 - WEEK)
     clock["now"] = manual_at + dt.timedelta(minutes=5)
     report = await svc.run_due(G)
     assert digest_titles(pub) == [] and "digest" not in report.failed
@@ -91,7 +92,7 @@ async def test_a_short_manual_post_between_a_failure_and_its_retry_repeats_no_we
     pub.fail_next = 3
     await svc.run_due(G)  # this week's fails
     clock["now"] = LATER + dt.timedelta(minutes=10)  # a one-day manual post
-    _, covers = await svc.record_manual_digest(G, CH, (555,), clock["now"] - dt.timedelta(1))
+    _, covers = await record_manual(svc, G, CH, (555,), clock["now"] - dt.timedelta(1))
     assert not covers
     clock["now"] = LATER + dt.timedelta(minutes=20)
     await svc.run_due(G)  # the retry lands this week's digest
@@ -107,7 +108,7 @@ async def test_dm_recaps_reach_back_over_a_missed_week_even_after_a_manual_post(
     await svc.run_due(G)  # two weeks ago: digest and DMs
     # Last week the bot was down; on Thursday an admin posted a digest by hand.
     clock["now"] = MONDAY_9 - dt.timedelta(days=4)
-    await svc.record_manual_digest(G, CH, (555,), MONDAY_9 - 3 * WEEK)
+    await record_manual(svc, G, CH, (555,), MONDAY_9 - 3 * WEEK)
     clock["now"] = LATER
     await svc.run_due(G)
     dm_since = [since for user, since in content.recaps if user == 1][-1]
@@ -126,7 +127,7 @@ async def test_a_manual_post_waits_for_a_running_delivery_of_its_guild(guild):
     svc, _ = service(guild, DyingPublisher(), Slow(), now=LATER)
     run = asyncio.create_task(svc.run_due(G))
     await entered.wait()
-    manual = asyncio.create_task(svc.record_manual_digest(G, CH, (555,), MONDAY_9 - WEEK))
+    manual = asyncio.create_task(record_manual(svc, G, CH, (555,), MONDAY_9 - WEEK))
     await asyncio.sleep(0.3)  # long enough for its database round trips
     assert not manual.done()  # the ledger is read and written by one of them at a time
     release.set()
@@ -297,10 +298,15 @@ async def test_a_scheduled_run_waits_for_a_manual_post_being_rendered_and_sent(g
 
 
 async def test_a_manual_post_cut_short_records_what_was_posted(guild):
-    svc, _ = service(guild, DyingPublisher(), PartsContent(), now=LATER)
+    content = PartsContent()
+    svc, clock = service(guild, DyingPublisher(), content, now=MONDAY_9 - dt.timedelta(days=1))
     with pytest.raises(RuntimeError):
         async with svc.manual_post(G, CH, MONDAY_9 - WEEK) as post:
             post.ids.append(555)
             raise RuntimeError("Discord refused part 2")
     rows = [r for r in await guild.deliveries.list(G) if r.manual]
     assert [(r.message_ids, r.status) for r in rows] == [((555,), "sent")]
+    assert not post.covers
+    clock["now"] = LATER
+    await svc.run_due(G)  # the parts that never went out are in the scheduled digest
+    assert content.windows[-1][:2] == (MONDAY_9 - WEEK, MONDAY_9)

@@ -60,6 +60,13 @@ async def guild(store):
     return await one_guild(store)
 
 
+async def record_manual(svc, guild_id, channel_id, ids, since):
+    """A /digest post of ``since`` to now that landed as ``ids``."""
+    async with svc.manual_post(guild_id, channel_id, since) as post:
+        post.ids += ids
+    return post.slot, post.covers
+
+
 def digest_titles(pub) -> list[str]:
     return [title for target, title in pub.titles if target == f"channel:{CH}"]
 
@@ -127,7 +134,7 @@ async def test_a_manual_post_is_in_the_ledger_and_the_next_digest_starts_after_i
     pub, content = DyingPublisher(), PartsContent()
     manual_at = MONDAY_9 - dt.timedelta(days=1)
     svc, clock = service(guild, pub, content, now=manual_at)
-    slot, covers = await svc.record_manual_digest(G, CH, (555,), manual_at - dt.timedelta(7))
+    slot, covers = await record_manual(svc, G, CH, (555,), manual_at - dt.timedelta(7))
     assert covers and slot is not None and slot.at == MONDAY_9  # the reply names it
     rows = [d for d in await guild.deliveries.list(G) if d.manual]
     assert [(r.target, r.status, r.message_ids) for r in rows] == [("digest", "sent", (555,))]
@@ -156,7 +163,7 @@ async def test_a_short_manual_post_leaves_the_week_to_the_schedule(guild):
     svc, clock = service(guild, pub, content, now=LATER)
     await svc.run_due(G)  # Monday's digest
     clock["now"] = MONDAY_9 + dt.timedelta(days=5)
-    _, covers = await svc.record_manual_digest(G, CH, (777,), clock["now"] - dt.timedelta(1))
+    _, covers = await record_manual(svc, G, CH, (777,), clock["now"] - dt.timedelta(1))
     assert not covers  # it left out Monday to Friday
     clock["now"] = MONDAY_9 + dt.timedelta(days=7, minutes=1)
     await svc.run_due(G)

@@ -14,6 +14,7 @@ from bot.models import (
     MessageRecord,
     ReactionRecord,
 )
+from bot.timeutil import utcnow
 
 G, OTHER_G, C, C2, U, V = 1, 2, 10, 20, 100, 101
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
@@ -91,7 +92,7 @@ async def test_purge_drops_old_messages_and_what_hangs_off_them(store):
 async def test_the_daily_job_prunes_old_summaries_and_usage_rows(store):
     from bot.ingest.retention import SUMMARY_DAYS, USAGE_DAYS
 
-    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    now = utcnow()  # caches are stamped and pruned by the wall clock
     old_summary, old_usage = (
         now - dt.timedelta(SUMMARY_DAYS + 1),
         now - dt.timedelta(USAGE_DAYS + 1),

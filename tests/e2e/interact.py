@@ -10,12 +10,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from bot.app.client import EXTENSIONS as BOT_EXTENSIONS
 from testing.discord_double import forms
 from testing.discord_double.interactions import InteractionRecord
 from testing.discord_double.server import DiscordDouble
 from tests.e2e.harness import FastHearthBot, running_bot
 
-EXTENSIONS = ("cogs.archive", "cogs.members", "cogs.privacy", "cogs.admin")
+EXTENSIONS = BOT_EXTENSIONS  # every cog the bot loads, so a new one is in every command test
 EPHEMERAL = 1 << 6
 DEFERRED, MESSAGE, UPDATE, AUTOCOMPLETE = 5, 4, 7, 8
 FIRST_CALLBACK_WITHIN = 3.0

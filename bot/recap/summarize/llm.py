@@ -131,6 +131,13 @@ def _kind(exc: openai.APIError) -> str:
     return f"{type(exc).__name__} (HTTP {status})" if status else type(exc).__name__
 
 
+def _host(url: str) -> str:
+    """``host[:port]`` of a URL, without credentials, path or query."""
+    parts = urlsplit(url)
+    host = parts.hostname or "the configured endpoint"
+    return f"{host}:{parts.port}" if parts.port else host
+
+
 class OpenAISummarizer:
     """A :class:`~bot.recap.types.Summarizer` backed by an OpenAI-compatible chat endpoint."""
 
@@ -166,8 +173,9 @@ class OpenAISummarizer:
         self.client = openai.AsyncOpenAI(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
         )
-        # Where conversations go, for members to be told (``/about``): the host, no path.
-        self.endpoint = urlsplit(str(self.client.base_url)).netloc or str(self.client.base_url)
+        # Where conversations go, for members to be told (``/about``): host and port only,
+        # never the path or any user:password@ a proxy URL may carry.
+        self.endpoint = _host(str(self.client.base_url))
         self._overhead = prompt.estimate_tokens(prompt.SYSTEM) + 60
         self._capacity = context_tokens - self._overhead
         if self._capacity < 100:
