@@ -36,7 +36,7 @@ _COLUMNS = (
     "guild_id, period, target, user_id, status, nonce, attempts, message_ids, late, error, "
     "created_at, updated_at, channel_id, manual, until_at, payload"
 )
-FINAL = ("sent", "empty", "dm_closed")
+FINAL = ("sent", "empty", "dm_closed")  # a delivery in one of these is never sent again
 # Archived text was deleted or forgotten: unfinished deliveries forget their rendering, and a
 # resume renders afresh from what is left (a partial index keeps this cheap).
 DROP_PAYLOADS = "UPDATE deliveries SET payload = NULL WHERE payload IS NOT NULL"

@@ -84,14 +84,9 @@ class HearthScheduler:
             if not self.present(guild_id):
                 return reports
             for cadence in cadences:
-                try:
-                    report = await self.delivery.run_due(guild_id, cadence)
-                except Exception:  # the store itself failed (locked, full): retry the run
-                    log.exception("scheduled %s run for guild %s failed", cadence, guild_id)
-                    self._retry_later(guild_id, cadence, None)
-                    continue
-                reports.append(report)
-                self._retry_later(guild_id, cadence, report)
+                report = await self._run_due(guild_id, cadence, "scheduled")
+                if report is not None:
+                    reports.append(report)
             if "daily" in cadences:
                 for name, job in self.daily_jobs:
                     try:
@@ -106,12 +101,17 @@ class HearthScheduler:
         async with self._turns:
             if not self.present(guild_id):
                 return None
-            try:
-                report = await self.delivery.run_due(guild_id, cadence)
-            except Exception:
-                log.exception("retry of %s deliveries for guild %s failed", cadence, guild_id)
-                self._retry_later(guild_id, cadence, None)
-                return None
+            return await self._run_due(guild_id, cadence, "retried")
+
+    async def _run_due(self, guild_id: int, cadence: str, how: str) -> RunReport | None:
+        """One cadence's deliveries, and a retry armed if any failed (None: the store itself
+        failed, locked or full, and the whole run is retried)."""
+        try:
+            report = await self.delivery.run_due(guild_id, cadence)
+        except Exception:
+            log.exception("%s %s run for guild %s failed", how, cadence, guild_id)
+            self._retry_later(guild_id, cadence, None)
+            return None
         self._retry_later(guild_id, cadence, report)
         return report
 

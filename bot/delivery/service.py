@@ -20,7 +20,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 
 from bot.db import Store
-from bot.db.deliveries import Delivery
+from bot.db.deliveries import FINAL, Delivery
 from bot.delivery.marks import Embeds, marker, nonce, stamp
 from bot.delivery.slots import ScheduleError, Slot, last_slot, next_slot, period_at
 from bot.delivery.types import (
@@ -53,7 +53,6 @@ __all__ = [
     "marker",
 ]
 
-FINAL = frozenset({"sent", "empty", "dm_closed"})
 DIGEST = "digest"  # a guild's digest target: one per period, whatever its channel
 
 

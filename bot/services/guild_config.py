@@ -204,6 +204,10 @@ class GuildConfigService:
         """The guild's known channels, excluded ones marked."""
         return await self.store.channels.list(guild_id)
 
+    async def excluded_count(self, guild_id: int) -> int:
+        """How many channels the admins excluded from logging."""
+        return sum(1 for c in await self.channels(guild_id) if c.excluded)
+
     async def set_excluded(
         self, guild_id: int, channel_id: int, kind: ChannelKind, name: str, excluded: bool
     ) -> None:

@@ -8,7 +8,7 @@ Every refusal is a :class:`PreferenceError` whose message is meant for the membe
 from __future__ import annotations
 
 from bot.db import Store
-from bot.models import GuildSettings, MemberRecord
+from bot.models import MemberRecord
 from bot.recap.markup import name
 
 CADENCES = ("weekly", "daily")
@@ -41,10 +41,6 @@ class MemberService:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-
-    async def settings(self, guild_id: int) -> GuildSettings:
-        """The guild's settings (its timezone reads a member's dates)."""
-        return await self.store.guilds.settings(guild_id)
 
     async def set_dm(self, guild_id: int, user_id: int, on: bool, cadence: str | None) -> str:
         """Turn DM recaps on (at ``cadence``) or off (keeping the cadence); returns it."""
@@ -93,10 +89,6 @@ class MemberService:
     async def thread_members(self, thread_id: int) -> frozenset[int]:
         """Members known to be in a (private) thread: who may read it."""
         return frozenset(await self.store.channels.thread_members(thread_id))
-
-    async def excluded_channels(self, guild_id: int) -> int:
-        """How many channels the admins excluded from logging."""
-        return sum(1 for c in await self.store.channels.list(guild_id) if c.excluded)
 
     async def take_dm_failure_notice(self, guild_id: int, user_id: int) -> bool:
         """Whether the member should be told their DM recap failed (DMs closed): once."""

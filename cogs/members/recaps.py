@@ -61,7 +61,7 @@ class Recaps(HearthCog):
         self, guild_id: int, days: int | None, since: str | None
     ) -> tuple[dt.datetime, dt.datetime]:
         """The window in UTC; ``since`` dates are read in the guild's timezone."""
-        settings = await self.bot.members.settings(guild_id)
+        settings = await self.bot.guild_config.get(guild_id)
         try:
             tz = zone(settings.timezone)
         except ScheduleError:
@@ -150,8 +150,8 @@ class Recaps(HearthCog):
         guild = interaction.guild
         assert guild is not None
         await interaction.response.defer(ephemeral=True)  # the store may be busy with a digest
-        settings = await self.bot.members.settings(guild.id)
-        excluded = await self.bot.members.excluded_channels(guild.id)
+        settings = await self.bot.guild_config.get(guild.id)
+        excluded = await self.bot.guild_config.excluded_count(guild.id)
         admins = sorted(
             m.id for m in guild.members if not m.bot and m.guild_permissions.manage_guild
         )

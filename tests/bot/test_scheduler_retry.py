@@ -6,16 +6,12 @@ import datetime as dt
 import sqlite3
 
 from bot.delivery.scheduler import HearthScheduler
-from bot.models import GuildRecord, MemberRecord
-from tests.bot.test_delivery import CH, MONDAY_9, FakeContent, FakePublisher, G, service
+from tests.bot.test_delivery import MONDAY_9, FakeContent, FakePublisher, G, service
+from tests.bot.test_delivery_parts import one_guild
 
 
 async def test_failed_targets_are_retried_with_backoff_then_given_up(store):
-    async with store.transaction():
-        await store.guilds.upsert(GuildRecord(G, "g"))
-        await store.guilds.update_settings(G, digest_channel_id=CH, digest_hour=9)
-        await store.members.upsert_many([MemberRecord(G, 1, "m1")])
-        await store.members.set_dm(G, 1, True, "weekly")
+    await one_guild(store)
     pub = FakePublisher()
     pub.fail_next = 10_000  # a Discord outage
     now = {"t": MONDAY_9 + dt.timedelta(minutes=1)}
@@ -41,16 +37,8 @@ async def test_failed_targets_are_retried_with_backoff_then_given_up(store):
     assert scheduler.scheduler.get_job(f"retry:weekly:{G}") is None
 
 
-async def _one_guild(store) -> None:
-    async with store.transaction():
-        await store.guilds.upsert(GuildRecord(G, "g"))
-        await store.guilds.update_settings(G, digest_channel_id=CH, digest_hour=9)
-        await store.members.upsert_many([MemberRecord(G, 1, "m1")])
-        await store.members.set_dm(G, 1, True, "weekly")
-
-
 async def test_a_locked_database_during_a_run_is_retried_too(store):
-    await _one_guild(store)
+    await one_guild(store)
     pub = FakePublisher()
     delivery, clock = service(store, pub, FakeContent(), now=MONDAY_9 + dt.timedelta(minutes=1))
     locked = {"now": True}  # every ledger write fails while another process holds the lock
@@ -76,7 +64,7 @@ async def test_a_locked_database_during_a_run_is_retried_too(store):
 
 
 async def test_a_guild_the_bot_left_gets_nothing_and_is_not_armed_again(store):
-    await _one_guild(store)
+    await one_guild(store)
     pub = FakePublisher()
     delivery, clock = service(store, pub, FakeContent(), now=MONDAY_9 + dt.timedelta(minutes=1))
     present = {G}
