@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 
 import aiosqlite
 
@@ -40,6 +40,7 @@ from bot.db.privacy import PrivacyRepository
 from bot.db.recap import RecapRepository
 from bot.db.retention import RetentionRepository
 from bot.db.stats import StatsRepository
+from bot.models import MessageRecord
 
 __all__ = ["READERS", "ReadView", "Store", "StoreError"]
 
@@ -101,6 +102,12 @@ class Store(ReadView):
         """One write transaction; concurrent writers on this store wait their turn."""
         async with self._write_lock, transaction(self.conn):
             yield
+
+    async def insert_messages(self, messages: Sequence[MessageRecord], *, touch: bool) -> int:
+        """New messages in a write transaction of their own, BEGIN to COMMIT in one call to
+        the database thread (the archive writer's hot path); returns how many were new."""
+        async with self._write_lock:
+            return await self.messages.insert_many(messages, touch=touch, atomic=True)
 
     async def checkpoint(self) -> bool:
         """Copy the WAL into the database file and truncate it (after a forget, so deleted

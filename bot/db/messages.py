@@ -12,14 +12,18 @@ authors in 5 channels costs 35 lookups instead of 1,500 (``bench/ingest.py``).
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 
 import aiosqlite
 
 from bot.db._util import ms, placeholders, when
+from bot.db.connection import atomically, in_db_thread
 from bot.db.deliveries import IN_GUILD
+from bot.db.members import TOUCH
 from bot.models import Mention, MessageRecord, ReactionRecord
+from bot.timeutil import to_ms
 
 _CHUNK = 500
 
@@ -64,8 +68,8 @@ def _row(m: MessageRecord) -> tuple[object, ...]:
         m.guild_id,
         m.channel_id,
         m.author_id,
-        ms(m.created_at),
-        ms(m.edited_at),
+        to_ms(m.created_at),
+        None if m.edited_at is None else to_ms(m.edited_at),
         m.content,
         m.reply_to_id,
         m.kind,
@@ -99,68 +103,96 @@ def _record(row: aiosqlite.Row, mentions: tuple[Mention, ...] = ()) -> MessageRe
 _GUILD_OF = "SELECT guild_id FROM messages WHERE id = ?"
 
 
+def _found(db: sqlite3.Connection, query: str, keys: Iterable[int]) -> set[Any]:
+    """Rows of ``query`` (one IN list) over ``keys``, chunked; single columns unwrapped."""
+    found: set[Any] = set()
+    unique = list(keys)
+    for start in range(0, len(unique), _CHUNK):
+        chunk = unique[start : start + _CHUNK]
+        rows = db.execute(query.format(placeholders(len(chunk))), chunk).fetchall()
+        found.update(row[0] if len(row) == 1 else tuple(row) for row in rows)
+    return found
+
+
+def _count(db: sqlite3.Connection, ids: Sequence[int]) -> int:
+    total = 0
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        sql = f"SELECT COUNT(*) FROM messages WHERE id IN ({placeholders(len(chunk))})"
+        total += db.execute(sql, chunk).fetchone()[0]
+    return total
+
+
+def _insert_batch(
+    db: sqlite3.Connection,
+    messages: Sequence[MessageRecord],
+    touch: bool,
+) -> int:
+    """:meth:`MessageRepository.insert_many`, on the database thread."""
+    paused = _found(db, _PAUSED, {m.author_id for m in messages})
+    closed = _found(db, _CLOSED, {m.channel_id for m in messages})
+    rows = [_row(m) for m in messages]  # (id, guild, channel, author, created, edited, ...)
+    kept, kept_rows = messages, rows
+    if paused or closed:
+        keep = [
+            i
+            for i, m in enumerate(messages)
+            if m.channel_id not in closed and (m.guild_id, m.author_id) not in paused
+        ]
+        kept, kept_rows = [messages[i] for i in keep], [rows[i] for i in keep]
+    edits = [(r[0], r[5]) for r in kept_rows if r[5] is not None]
+    # Without edits a row changes only when it is new (the upsert updates nothing), so the
+    # statement's change count is the answer; with edits, count the rows before and after.
+    ids = [m.id for m in kept] if edits else []
+    before = _count(db, ids) if edits else 0
+    new = db.executemany(_INSERT, kept_rows).rowcount
+    if edits:
+        # An edit that replaced stored content (a re-import) brings its own mentions.
+        db.executemany(
+            "DELETE FROM mentions WHERE message_id = ?1 AND EXISTS (SELECT 1 FROM messages "
+            "WHERE id = ?1 AND deleted = 0 AND edited_at = ?2)",
+            edits,
+        )
+        new = _count(db, ids) - before
+    mentions = [(m.id, x.target_type, x.target_id) for m in kept for x in m.mentions]
+    if mentions:
+        db.executemany(_MENTION, mentions)
+    if touch:  # the members' own rule (never while paused, only forward): members.TOUCH
+        latest: dict[tuple[object, object], Any] = {}
+        for r in rows:
+            key, at = (r[1], r[3]), r[4]
+            if latest.get(key, at) <= at:
+                latest[key] = at
+        db.executemany(TOUCH, [(at, g, u) for (g, u), at in latest.items()])
+    return new
+
+
 class MessageRepository:
     """Rows of ``messages``, ``mentions`` and ``reactions``."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
 
-    async def _count_existing(self, ids: Sequence[int]) -> int:
-        total = 0
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
-            async with self.conn.execute(
-                f"SELECT COUNT(*) FROM messages WHERE id IN ({placeholders(len(chunk))})",
-                chunk,
-            ) as cur:
-                row = await cur.fetchone()
-            total += row[0] if row else 0
-        return total
-
-    async def _found(self, query: str, keys: Iterable[int]) -> set[Any]:
-        """Rows of ``query`` (one IN list) over ``keys``, chunked; single columns unwrapped."""
-        found: set[Any] = set()
-        unique = list(keys)
-        for start in range(0, len(unique), _CHUNK):
-            chunk = unique[start : start + _CHUNK]
-            # One round trip to the database thread (a cursor loop costs three or more).
-            rows = await self.conn.execute_fetchall(query.format(placeholders(len(chunk))), chunk)
-            found.update(row[0] if len(row) == 1 else tuple(row) for row in rows)
-        return found
-
-    async def insert_many(self, messages: Sequence[MessageRecord]) -> int:
+    async def insert_many(
+        self,
+        messages: Sequence[MessageRecord],
+        *,
+        touch: bool = False,
+        atomic: bool = False,
+    ) -> int:
         """Store messages with their mentions; returns how many were new.
 
-        Idempotent: a message stored before is not duplicated (a newer edit updates it).
+        Idempotent: a message stored before is not duplicated (a newer edit updates it). With
+        ``touch`` the authors' last-seen time moves to their newest message here as well; with
+        ``atomic`` the batch is a transaction of its own (the caller holds the store's write
+        lock: :meth:`bot.db.Store.insert_messages`). The whole batch, BEGIN and COMMIT too, is
+        one call to the database thread (``bench/ingest.py``).
         """
         if not messages:
             return 0
-        paused = await self._found(_PAUSED, {m.author_id for m in messages})
-        closed = await self._found(_CLOSED, {m.channel_id for m in messages})
-        kept = [
-            m
-            for m in messages
-            if m.channel_id not in closed and (m.guild_id, m.author_id) not in paused
-        ]
-        edits = [(m.id, ms(m.edited_at)) for m in kept if m.edited_at is not None]
-        # Without edits a row changes only when it is new (the upsert updates nothing), so the
-        # statement's change count is the answer; with edits, count the rows before and after.
-        ids = [m.id for m in kept]
-        before = await self._count_existing(ids) if edits else 0
-        cur = await self.conn.executemany(_INSERT, [_row(m) for m in kept])
-        new = cur.rowcount
-        if edits:
-            # An edit that replaced stored content (a re-import) brings its own mentions.
-            await self.conn.executemany(
-                "DELETE FROM mentions WHERE message_id = ?1 AND EXISTS (SELECT 1 FROM messages "
-                "WHERE id = ?1 AND deleted = 0 AND edited_at = ?2)",
-                edits,
-            )
-            new = await self._count_existing(ids) - before
-        mentions = [(m.id, x.target_type, x.target_id) for m in kept for x in m.mentions]
-        if mentions:
-            await self.conn.executemany(_MENTION, mentions)
-        return new
+        if atomic:
+            return await in_db_thread(self.conn, atomically, _insert_batch, messages, touch)
+        return await in_db_thread(self.conn, _insert_batch, messages, touch)
 
     async def edit(
         self,

@@ -144,8 +144,14 @@ class ArchiveWriter:
             ops = self._ops[: max(self.max_batch, 1) * 4]
             if not ops:
                 return 0
-            async with self.store.transaction():
-                await _apply(self.store, ops, self._keep if self._forgotten else None)
+            keep = self._keep if self._forgotten else None
+            records = [op for op in ops if isinstance(op, MessageRecord)]
+            if len(records) == len(ops):  # only new messages (backfill, import): one hop
+                kept = records if keep is None else [m for m in records if keep(m)]
+                await self.store.insert_messages(kept, touch=True)
+            else:
+                async with self.store.transaction():
+                    await _apply(self.store, ops, keep)
             del self._ops[: len(ops)]
             self._landed += len(ops)
             self.flushed_batches += 1
@@ -292,14 +298,7 @@ async def _apply(
 
     async def drain() -> None:
         if run:
-            await store.messages.insert_many(run)
-            latest: dict[tuple[int, int], dt.datetime] = {}
-            for m in run:
-                key = (m.guild_id, m.author_id)
-                at = m.created_at
-                if latest.get(key, at) <= at:
-                    latest[key] = at
-            await store.members.touch_many((g, u, at) for (g, u), at in latest.items())
+            await store.messages.insert_many(run, touch=True)  # one hop to SQLite's thread
             run.clear()
         for channel_id, last_id in advance.items():
             await store.cursors.advance(channel_id, last_id)
