@@ -66,17 +66,21 @@ def batches(records: Sequence[MessageRecord], size: int) -> list[Batch]:
     return out
 
 
-def _connect(path: Path, synchronous: str) -> sqlite3.Connection:
+def _connect(path: Path, synchronous: str, journal: str = "WAL") -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None)
     for pragma in PRAGMAS:
         conn.execute(pragma)
     conn.execute(f"PRAGMA synchronous={synchronous}")
+    conn.execute(f"PRAGMA journal_mode={journal}")
     return conn
 
 
-def same_sql(path: Path, work: Sequence[Batch], *, synchronous: str = "NORMAL") -> float:
-    """The writer's statements, one transaction per batch; returns seconds."""
-    conn = _connect(path, synchronous)
+def same_sql(
+    path: Path, work: Sequence[Batch], *, synchronous: str = "NORMAL", journal: str = "WAL"
+) -> float:
+    """The writer's statements, one transaction per batch; returns seconds. ``journal`` and
+    ``synchronous`` replace the store's (DELETE and FULL: what a plain script gets)."""
+    conn = _connect(path, synchronous, journal)
     try:
         started = time.perf_counter()
         for b in work:
