@@ -13,7 +13,7 @@ the bot writes). At the end:
 - a progress line every ``PROGRESS_EVERY`` seconds (gaps measured from the log's timestamps);
 - RSS at start, peak and end, and at each quarter of the run.
 
-    python bench/backfill.py [--messages 100000] [--channels 4]
+    python -m bench.backfill [--messages 100000] [--channels 4]
 """
 
 from __future__ import annotations
@@ -25,21 +25,16 @@ import itertools
 import re
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bench.ingest import print_machine, table, verdict  # noqa: E402
-from cogs.archive.backfill import PROGRESS_EVERY  # noqa: E402
-from testing.discord_double.seed import SeededGuild, seed_default_guild  # noqa: E402
-from testing.discord_double.server import DiscordDouble  # noqa: E402
-from tests.e2e.harness import BotProcess  # noqa: E402
+from bench.ingest import print_machine, table, verdict
+from cogs.archive.backfill import PROGRESS_EVERY
+from testing.discord_double.seed import SeededGuild, seed_default_guild
+from testing.discord_double.server import DiscordDouble
+from tests.e2e.harness import BotProcess
 
 STEP = dt.timedelta(seconds=20)  # 25,000 messages a channel span ~6 days (< the 30 backfilled)
 _STAMP = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) ")

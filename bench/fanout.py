@@ -10,7 +10,7 @@ publisher records what it is given instead of calling Discord, and DMs are not p
 ledger. A ticker measures the event loop's lag meanwhile. Each size runs in a fresh child
 process, so its peak RSS is its own.
 
-    python bench/fanout.py [--guilds 50,100,200] [--members 30] [--messages 300]
+    python -m bench.fanout [--guilds 50,100,200] [--members 30] [--messages 300]
 """
 
 from __future__ import annotations
@@ -27,18 +27,14 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bench.ingest import print_machine, table, verdict  # noqa: E402
-from bench.loop_lag import ticker  # noqa: E402
-from bench.recap_scale import QUESTIONS, TOPICS, summarizer  # noqa: E402
-from bot.db import Store  # noqa: E402
-from bot.delivery.content import RecapContent  # noqa: E402
-from bot.delivery.scheduler import HearthScheduler  # noqa: E402
-from bot.delivery.service import DeliveryService  # noqa: E402
-from bot.models import (  # noqa: E402
+from bench.ingest import print_machine, table, verdict
+from bench.loop_lag import ticker
+from bench.recap_scale import QUESTIONS, TOPICS, summarizer
+from bot.db import Store
+from bot.delivery.content import RecapContent
+from bot.delivery.scheduler import HearthScheduler
+from bot.delivery.service import DeliveryService
+from bot.models import (
     ChannelRecord,
     GuildRecord,
     MemberRecord,
@@ -47,8 +43,8 @@ from bot.models import (  # noqa: E402
     Overwrite,
     RoleRecord,
 )
-from bot.recap import RecapService  # noqa: E402
-from bot.timeutil import snowflake_at  # noqa: E402
+from bot.recap import RecapService
+from bot.timeutil import snowflake_at
 
 SLOT = dt.datetime(2026, 3, 9, 9, 0, tzinfo=dt.UTC)  # a Monday 09:00
 NOW = SLOT + dt.timedelta(minutes=1)
@@ -220,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for n in (int(x) for x in args.guilds.split(",")):
         out = subprocess.run(
-            [sys.executable, __file__, "--child", "--guilds", str(n), "--members",
+            [sys.executable, "-m", "bench.fanout", "--child", "--guilds", str(n), "--members",
              str(args.members), "--messages", str(args.messages), "--parallel",
              str(args.parallel)],
             capture_output=True, text=True, check=True,

@@ -19,7 +19,7 @@ seen) two ways:
 Context rows: the project's per-row path through aiosqlite (the old "naive" baseline), plain
 INSERTs, and the real discord.py client (parsing, websocket).
 
-    python bench/ingest.py [--messages 20000] [--batch 500]
+    python -m bench.ingest [--messages 20000] [--batch 500]
 """
 
 from __future__ import annotations
@@ -31,21 +31,16 @@ import platform
 import shutil
 import sqlite3
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bench import ingest_baselines as base  # noqa: E402
-from bench.recap_scale import GID, T0, WEEK, build_guild  # noqa: E402
-from bot.db import Store  # noqa: E402
-from bot.ingest.writer import ArchiveWriter  # noqa: E402
-from bot.models import MessageRecord  # noqa: E402
+from bench import ingest_baselines as base
+from bench.recap_scale import GID, T0, WEEK, build_guild
+from bot.db import Store
+from bot.ingest.writer import ArchiveWriter
+from bot.models import MessageRecord
 
 
 # -- shared by every bench ---------------------------------------------------------------------

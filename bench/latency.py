@@ -16,7 +16,7 @@ INTERACTION_CREATE to the deferral is how long the bot's loop could not run it (
 round trip over loopback). For context, the same recaps without Discord
 (``RecapService.recap`` + ``render_embeds`` on a copy of the bot's database).
 
-    python bench/latency.py [--messages 10000] [--members 50] [--requests 50] [--levels 1,5,20,50]
+    python -m bench.latency [--messages 10000] [--members 50] [--requests 50] [--levels 1,5,20,50]
 """
 
 from __future__ import annotations
@@ -27,26 +27,21 @@ import datetime as dt
 import random
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bench.backfill import start_double, stored  # noqa: E402
-from bench.ingest import print_machine, table, verdict  # noqa: E402
-from bench.recap_scale import GID, T0, WEEK, build_guild, summarizer  # noqa: E402
-from bot.app.client import EXTENSIONS  # noqa: E402
-from bot.db import Store  # noqa: E402
-from bot.recap import RecapService, render_embeds  # noqa: E402
-from testing.discord_double import payloads as p  # noqa: E402
-from testing.discord_double import perms  # noqa: E402
-from testing.discord_double.seed import SeededGuild  # noqa: E402
-from testing.discord_double.server import DiscordDouble  # noqa: E402
-from tests.e2e.harness import BotProcess  # noqa: E402
+from bench.backfill import start_double, stored
+from bench.ingest import print_machine, table, verdict
+from bench.recap_scale import GID, T0, WEEK, build_guild, summarizer
+from bot.app.client import EXTENSIONS
+from bot.db import Store
+from bot.recap import RecapService, render_embeds
+from testing.discord_double import payloads as p
+from testing.discord_double import perms
+from testing.discord_double.seed import SeededGuild
+from testing.discord_double.server import DiscordDouble
+from tests.e2e.harness import BotProcess
 
 TARGET_P99 = 1.0
 _THREAD_TYPES = {"thread": p.PUBLIC_THREAD, "private_thread": p.PRIVATE_THREAD}

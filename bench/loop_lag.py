@@ -8,27 +8,22 @@ long the loop could not run anything else, such as deferring another interaction
 Discord's 3 seconds or answering a heartbeat). Extractive summarizer, warm summary cache after
 the first level. Targets are issue #13's.
 
-    python bench/loop_lag.py [--messages 10000] [--members 50] [--levels 1,5,20,50]
+    python -m bench.loop_lag [--messages 10000] [--members 50] [--levels 1,5,20,50]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bench.ingest import print_machine, table, verdict  # noqa: E402
-from bench.latency import percentiles  # noqa: E402
-from bench.recap_scale import GID, T0, WEEK, build_guild, summarizer  # noqa: E402
-from bot.db import Store  # noqa: E402
-from bot.recap import RecapService, render_embeds  # noqa: E402
+from bench.ingest import print_machine, table, verdict
+from bench.latency import percentiles
+from bench.recap_scale import GID, T0, WEEK, build_guild, summarizer
+from bot.db import Store
+from bot.recap import RecapService, render_embeds
 
 TICK = 0.010
 

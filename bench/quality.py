@@ -1,8 +1,8 @@
 """Quality and speed bench for the extractive summarizer.
 
-    python bench/quality.py                       # the hand-written set in bench/data/
-    python bench/quality.py --samsum test.json    # SAMSum test split (JSON list)
-    python bench/quality.py --speed 50000         # also time 50,000 fresh messages
+    python -m bench.quality                       # the hand-written set in bench/data/
+    python -m bench.quality --samsum test.json    # SAMSum test split (JSON list)
+    python -m bench.quality --speed 50000         # also time 50,000 fresh messages
 
 Each dialogue ("Name: text" lines) becomes Lines; the hypothesis of every system is three
 utterances written as "Name: text", one per line: our points, the first three (LEAD-3) or the
@@ -17,24 +17,21 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rouge_score import rouge_scorer
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bot.recap.summarize.extractive import summarize_lines  # noqa: E402
-from bot.recap.text import (  # noqa: E402
+from bot.recap.summarize.extractive import summarize_lines
+from bot.recap.text import (
     clear_caches,
     detect_language,
     tokens,
 )
-from bot.recap.types import Line  # noqa: E402
+from bot.recap.types import Line
 
+ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SET = ROOT / "bench" / "data" / "dialogues.json"
 PUBLISHED_R1 = {"LEAD-3": 31.4, "LONGEST-3": 32.5}  # SAMSum test, Gliwa et al. 2019
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)

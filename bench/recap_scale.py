@@ -7,8 +7,8 @@ digest and EVERY member's recap with the extractive summarizer (cold cache), tim
 and a second run shows the warm cache. Summarizer calls are counted to show each conversation
 is summarized once, not once per member.
 
-    python bench/recap_scale.py            # 50/200/500 members x 5k/20k/50k messages
-    python bench/recap_scale.py --quick    # a smaller grid
+    python -m bench.recap_scale            # 50/200/500 members x 5k/20k/50k messages
+    python -m bench.recap_scale --quick    # a smaller grid
 """
 
 from __future__ import annotations
@@ -17,17 +17,12 @@ import argparse
 import asyncio
 import datetime as dt
 import random
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bot.db import Store  # noqa: E402
-from bot.models import (  # noqa: E402
+from bot.db import Store
+from bot.models import (
     ChannelRecord,
     GuildRecord,
     MemberRecord,
@@ -37,9 +32,9 @@ from bot.models import (  # noqa: E402
     ReactionRecord,
     RoleRecord,
 )
-from bot.recap.service import RecapService  # noqa: E402
-from bot.recap.types import Conversation, Summary  # noqa: E402
-from bot.timeutil import snowflake_at  # noqa: E402
+from bot.recap.service import RecapService
+from bot.recap.types import Conversation, Summary
+from bot.timeutil import snowflake_at
 
 GID = 1
 EVERYONE_PERMS = (1 << 10) | (1 << 16)

@@ -5,7 +5,7 @@ small machine), with its output streamed as it comes. The summary lists every ``
 the benches printed, MET or MISSED. Exit status is 0 either way: the figures are the point.
 About 2-3 minutes on 2 cores.
 
-    python bench/run_all.py [--quick]
+    python -m bench.run_all [--quick]
 """
 
 from __future__ import annotations
@@ -16,20 +16,16 @@ import sys
 import time
 from pathlib import Path
 
+from bench.ingest import print_machine
+
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bench.ingest import print_machine  # noqa: E402
-
-BENCH = Path(__file__).resolve().parent
 FULL: list[tuple[str, list[str]]] = [
-    ("ingest", [str(BENCH / "ingest.py")]),
-    ("memory", [str(BENCH / "memory.py")]),
-    ("backfill", [str(BENCH / "backfill.py")]),
-    ("latency", [str(BENCH / "latency.py")]),
-    ("loop lag", [str(BENCH / "loop_lag.py")]),
-    ("fan-out", [str(BENCH / "fanout.py")]),
+    ("ingest", ["-m", "bench.ingest"]),
+    ("memory", ["-m", "bench.memory"]),
+    ("backfill", ["-m", "bench.backfill"]),
+    ("latency", ["-m", "bench.latency"]),
+    ("loop lag", ["-m", "bench.loop_lag"]),
+    ("fan-out", ["-m", "bench.fanout"]),
     (
         "query plans",
         ["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/bot/test_query_plans.py"],

@@ -16,9 +16,9 @@ maximum-weight matching between gold and predicted conversations) and conversati
 precision/recall/F1 (Kummerfeld et al. 2019). Baselines run in the same pass: everything in one
 conversation, and time gap only.
 
-    python bench/segmentation.py                 # the hand-made sample in tests/bot/recap/data
-    python bench/segmentation.py --data DIR      # every NAME.raw.txt/NAME.annotation.txt pair
-    python bench/segmentation.py --data DIR --tune
+    python -m bench.segmentation                 # the hand-made sample in tests/bot/recap/data
+    python -m bench.segmentation --data DIR      # every NAME.raw.txt/NAME.annotation.txt pair
+    python -m bench.segmentation --data DIR --tune
 
 The corpus is not on PyPI; it lives in the github.com/jkkummerfeld/irc-disentanglement
 repository (``data/{train,dev,test}``): clone it and pass ``--data .../data/dev``.
@@ -44,18 +44,14 @@ import argparse
 import datetime as dt
 import itertools
 import re
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.recap.segment import DEFAULT_PARAMS, Post, SegmentParams, assign
+from bot.recap.text import tokens
+
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bot.recap.segment import DEFAULT_PARAMS, Post, SegmentParams, assign  # noqa: E402
-from bot.recap.text import tokens  # noqa: E402
-
 SAMPLE_DIR = ROOT / "tests" / "bot" / "recap" / "data"
 _LINE = re.compile(r"^\[(\d\d):(\d\d)\]\s+(?:<([^>]+)>|\*\s+(\S+))\s?(.*)$")
 _ADDRESS = re.compile(r"^\s*([^\s:,]+)\s*[:,]")

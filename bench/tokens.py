@@ -13,7 +13,7 @@ Compared with:
 
 Target: first run <= 1.5 x floor + 300 x members, second run <= 5% of the first.
 
-    python bench/tokens.py [--members 10 50 200] [--seed 7]
+    python -m bench.tokens [--members 10 50 200] [--seed 7]
 """
 
 from __future__ import annotations
@@ -22,17 +22,12 @@ import argparse
 import asyncio
 import datetime as dt
 import random
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bot.db import Store  # noqa: E402
-from bot.models import (  # noqa: E402
+from bot.db import Store
+from bot.models import (
     ChannelRecord,
     GuildRecord,
     MemberRecord,
@@ -40,13 +35,13 @@ from bot.models import (  # noqa: E402
     ReactionRecord,
     RoleRecord,
 )
-from bot.recap.service import RecapService  # noqa: E402
-from bot.recap.summarize.extractive import ExtractiveSummarizer  # noqa: E402
-from bot.recap.summarize.llm import MemoryUsage, OpenAISummarizer, TokenBudget  # noqa: E402
-from bot.recap.types import Conversation, Line  # noqa: E402
-from bot.recap.visibility import READ  # noqa: E402
-from bot.timeutil import snowflake_at  # noqa: E402
-from testing.openai_double import OpenAIDouble, count_tokens  # noqa: E402
+from bot.recap.service import RecapService
+from bot.recap.summarize.extractive import ExtractiveSummarizer
+from bot.recap.summarize.llm import MemoryUsage, OpenAISummarizer, TokenBudget
+from bot.recap.types import Conversation, Line
+from bot.recap.visibility import READ
+from bot.timeutil import snowflake_at
+from testing.openai_double import OpenAIDouble, count_tokens
 
 GUILD = 900_000_000_000_000_001
 UNTIL = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
