@@ -10,6 +10,7 @@ then ranks per member, summarizes lazily (only conversations that someone is sho
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import time
@@ -47,7 +48,12 @@ from bot.recap.rank import (
 from bot.recap.segment import DEFAULT_PARAMS, Segment, SegmentParams, segment
 from bot.recap.select import check_window, select_messages
 from bot.recap.types import Summarizer, Summary
-from bot.recap.visibility import GuildFacts, digest_channels, readable_channels
+from bot.recap.visibility import (
+    GuildFacts,
+    channel_and_threads,
+    digest_channels,
+    readable_channels,
+)
 
 log = logging.getLogger(__name__)
 
@@ -118,17 +124,22 @@ class RecapService:
         until: dt.datetime,
         *,
         channel_id: int | None = None,
-        within: Collection[int] | None = None,
     ) -> Digest:
-        """The circle digest for a channel (default: the guild's configured digest channel).
-
-        ``within`` narrows it further to those channels (``/summary`` of one channel).
-        """
-        result = await self.run(
-            guild_id, since, until, digest=True, channel_id=channel_id, within=within
-        )
+        """The circle digest for a channel (default: the guild's configured digest channel)."""
+        result = await self.run(guild_id, since, until, digest=True, channel_id=channel_id)
         assert result.digest is not None
         return result.digest
+
+    async def channel_digest(
+        self, guild_id: int, channel_id: int, since: dt.datetime, until: dt.datetime
+    ) -> Digest:
+        """``/summary``: the digest of one channel and its threads (or of one thread alone),
+        showing what everyone who reads it can read, with no list of who joined."""
+        result = await self.run(
+            guild_id, since, until, digest=True, channel_id=channel_id, channel_only=True
+        )
+        assert result.digest is not None
+        return dataclasses.replace(result.digest, joined=())
 
     async def recap(
         self,
@@ -158,7 +169,7 @@ class RecapService:
         member_ids: Iterable[int] = (),
         digest: bool = False,
         channel_id: int | None = None,
-        within: Collection[int] | None = None,
+        channel_only: bool = False,
         public_in: int | None = None,
     ) -> RunResult:
         """A digest and/or member recaps, sharing every step.
@@ -179,8 +190,8 @@ class RecapService:
                 public = digest_channels(facts, public_in)
                 readable = {m: r & public for m, r in readable.items()}
             shared = digest_channels(facts, target) if digest else frozenset()
-            if within is not None:
-                shared &= frozenset(within)
+            if channel_only:  # the target channel and its threads, nothing else
+                shared &= channel_and_threads(facts, target)
             audience = frozenset(shared).union(*readable.values())
             inputs = await self._read_window(db, facts, since, until, audience)
             interests = await db.recap.interests(guild_id)

@@ -252,3 +252,15 @@ def digest_channels(facts: GuildFacts, digest_channel_id: int | None) -> frozens
     if not audience:
         log.info("digest channel %s has no readers: nothing to show", digest_channel_id)
     return common_readable(facts, audience)
+
+
+def channel_and_threads(facts: GuildFacts, channel_id: int | None) -> frozenset[int]:
+    """The channel with its threads and forum posts (a thread: itself alone)."""
+    if channel_id is None:
+        return frozenset()
+    threads = (
+        c.id
+        for c in facts.channels.values()
+        if c.kind in THREAD_KINDS and c.parent_id == channel_id
+    )
+    return frozenset({channel_id, *threads})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from typing import TYPE_CHECKING
@@ -12,7 +13,6 @@ from discord import app_commands
 from bot.delivery.slots import ScheduleError, zone
 from bot.recap import render_embeds
 from bot.recap.markup import fit, name
-from bot.recap.scoped import channel_digest
 from bot.recap.window import MAX_DAYS, WindowError, recap_window
 from bot.timeutil import utcnow
 from cogs.common import (
@@ -135,9 +135,11 @@ class Recaps(HearthCog):
         service = self.bot.recaps
         since, until = await self._window(interaction.guild_id, days, None)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        digest = await channel_digest(
-            service, interaction.guild_id, target.id, since, until, name=target.name
-        )
+        digest = await service.channel_digest(interaction.guild_id, target.id, since, until)
+        if not digest.items:
+            digest = dataclasses.replace(
+                digest, note=f"Nothing to summarise in #{target.name} in this period."
+            )
         messages = render_embeds(digest)
         if messages and messages[0]:
             messages[0][0]["title"] = fit(f"#{name(target.name, lead=False)} · summary", 256)
