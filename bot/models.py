@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Literal
 
 ChannelKind = Literal[
@@ -169,3 +170,65 @@ class ArchiveStats:
     first_message_at: dt.datetime | None
     last_message_at: dt.datetime | None
     per_channel: tuple[tuple[str, int], ...] = field(default=())
+
+
+class Status(StrEnum):
+    """Where one delivery stands in the ledger (stored as its value)."""
+
+    SENDING = "sending"  # recorded before the first part goes out; a crash leaves it here
+    SENT = "sent"
+    EMPTY = "empty"  # nothing to say: recorded, so the period is not tried again
+    DM_CLOSED = "dm_closed"  # the member does not accept DMs from the bot
+    FAILED = "failed"  # retried later
+
+    @property
+    def final(self) -> bool:
+        """Never sent again."""
+        return self in FINAL
+
+
+FINAL = (Status.SENT, Status.EMPTY, Status.DM_CLOSED)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Target:
+    """Whom a delivery is for: the guild's digest of a period (one per period, whichever
+    channel it goes to) or one member's DM recap. Stored as ``digest`` or ``dm:<user id>``."""
+
+    user_id: int | None = None  # None: the digest
+
+    @classmethod
+    def dm(cls, user_id: int) -> Target:
+        """A member's DM recap."""
+        return cls(user_id)
+
+    @classmethod
+    def parse(cls, text: str) -> Target:
+        """The stored form back; ``ValueError`` for anything else."""
+        if text == "digest":
+            return DIGEST
+        kind, _, raw = text.partition(":")
+        if kind != "dm" or not raw.isdigit():
+            raise ValueError(f"not a delivery target: {text!r}")
+        return cls(int(raw))
+
+    @property
+    def is_digest(self) -> bool:
+        return self.user_id is None
+
+    def __str__(self) -> str:
+        return "digest" if self.user_id is None else f"dm:{self.user_id}"
+
+
+DIGEST = Target()
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A channel or a member's DMs: where a delivery's parts are posted and looked for."""
+
+    kind: Literal["channel", "dm"]
+    id: int
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.id}"

@@ -27,6 +27,7 @@ from bot.delivery.service import (
 )
 from bot.ingest import retention
 from bot.ingest.writer import ArchiveWriter
+from bot.models import Place
 from bot.recap import RecapService
 from bot.recap.summarize.backend import build_recaps, close_recaps
 from bot.services.guild_config import GuildConfigService
@@ -293,15 +294,16 @@ class DiscordPublisher:
         """DM a recap to a member."""
         return await self._send(await self._dm_channel(user_id), messages, nonce)
 
-    async def find_marker(self, target: str, marker: str, *, since: dt.datetime) -> tuple[int, ...]:
-        """Messages of ours at ``target`` since ``since`` whose embed footer carries ``marker``.
+    async def find_marker(
+        self, place: Place, marker: str, *, since: dt.datetime
+    ) -> tuple[int, ...]:
+        """Messages of ours at ``place`` since ``since`` whose embed footer carries ``marker``.
 
         Bounded by time, not by count: a busy channel may have moved on by hundreds of
         messages before a crashed delivery is reconciled.
         """
-        kind, _, raw_id = target.partition(":")
         where = await (
-            self._dm_channel(int(raw_id)) if kind == "dm" else self._channel(int(raw_id))
+            self._dm_channel(place.id) if place.kind == "dm" else self._channel(place.id)
         )
         found = []
         try:

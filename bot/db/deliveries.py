@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import aiosqlite
 
 from bot.db._util import ms, when
+from bot.models import FINAL, Status, Target
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,9 +17,9 @@ class Delivery:
 
     guild_id: int
     period: str
-    target: str
+    target: Target
     user_id: int | None
-    status: str
+    status: Status
     nonce: str
     attempts: int
     message_ids: tuple[int, ...]
@@ -36,7 +37,7 @@ _COLUMNS = (
     "guild_id, period, target, user_id, status, nonce, attempts, message_ids, late, error, "
     "created_at, updated_at, channel_id, manual, until_at, payload"
 )
-FINAL = ("sent", "empty", "dm_closed")  # a delivery in one of these is never sent again
+_FINAL = "(" + ", ".join(f"'{s.value}'" for s in FINAL) + ")"  # never sent again, as SQL
 # Archived text was deleted or forgotten: unfinished deliveries forget their rendering, and a
 # resume renders afresh from what is left (a partial index keeps this cheap).
 DROP_PAYLOADS = "UPDATE deliveries SET payload = NULL WHERE payload IS NOT NULL"
@@ -51,9 +52,9 @@ def _delivery(row: aiosqlite.Row) -> Delivery:
     return Delivery(
         row["guild_id"],
         row["period"],
-        row["target"],
+        Target.parse(row["target"]),
         row["user_id"],
-        row["status"],
+        Status(row["status"]),
         row["nonce"],
         row["attempts"],
         ids,
@@ -74,11 +75,11 @@ class DeliveryRepository:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
 
-    async def get(self, guild_id: int, period: str, target: str) -> Delivery | None:
+    async def get(self, guild_id: int, period: str, target: Target) -> Delivery | None:
         """The record of one delivery, or None if it was never started."""
         async with self.conn.execute(
             f"SELECT {_COLUMNS} FROM deliveries WHERE guild_id = ? AND period = ? AND target = ?",
-            (guild_id, period, target),
+            (guild_id, period, str(target)),
         ) as cur:
             row = await cur.fetchone()
         return _delivery(row) if row else None
@@ -87,7 +88,7 @@ class DeliveryRepository:
         self,
         guild_id: int,
         period: str,
-        target: str,
+        target: Target,
         *,
         nonce: str,
         user_id: int | None,
@@ -109,7 +110,7 @@ class DeliveryRepository:
             (
                 guild_id,
                 period,
-                target,
+                str(target),
                 user_id,
                 nonce,
                 int(late),
@@ -122,17 +123,17 @@ class DeliveryRepository:
         await self.conn.execute(
             "UPDATE deliveries SET attempts = attempts + 1, updated_at = ? WHERE guild_id = ? "
             "AND period = ? AND target = ? AND status IN ('sending', 'failed')",
-            (ms(now), guild_id, period, target),
+            (ms(now), guild_id, period, str(target)),
         )
         found = await self.get(guild_id, period, target)
         assert found is not None
         return found
 
-    async def rendered(self, guild_id: int, period: str, target: str, payload: str) -> None:
+    async def rendered(self, guild_id: int, period: str, target: Target, payload: str) -> None:
         """The parts a delivery is about to send, as rendered: a resume sends these."""
         await self.conn.execute(
             "UPDATE deliveries SET payload = ? WHERE guild_id = ? AND period = ? AND target = ?",
-            (payload, guild_id, period, target),
+            (payload, guild_id, period, str(target)),
         )
 
     async def drop_stale_payloads(self, guild_id: int, period: str) -> int:
@@ -149,9 +150,9 @@ class DeliveryRepository:
         self,
         guild_id: int,
         period: str,
-        target: str,
+        target: Target,
         *,
-        status: str,
+        status: Status,
         now: dt.datetime,
         message_ids: tuple[int, ...] | None = None,
         error: str | None = None,
@@ -162,16 +163,16 @@ class DeliveryRepository:
         ids = None if message_ids is None else ",".join(map(str, message_ids))
         await self.conn.execute(
             "UPDATE deliveries SET status = ?1, message_ids = COALESCE(?2, message_ids), "
-            f"error = ?3, updated_at = ?4, payload = CASE WHEN ?1 IN {FINAL} THEN NULL "
+            f"error = ?3, updated_at = ?4, payload = CASE WHEN ?1 IN {_FINAL} THEN NULL "
             "ELSE payload END WHERE guild_id = ?5 AND period = ?6 AND target = ?7",
-            (status, ids, error, ms(now), guild_id, period, target),
+            (status.value, ids, error, ms(now), guild_id, period, str(target)),
         )
 
     async def progress(
         self,
         guild_id: int,
         period: str,
-        target: str,
+        target: Target,
         message_ids: tuple[int, ...],
         now: dt.datetime,
     ) -> None:
@@ -179,7 +180,7 @@ class DeliveryRepository:
         await self.conn.execute(
             "UPDATE deliveries SET message_ids = ?, updated_at = ? WHERE guild_id = ? "
             "AND period = ? AND target = ? AND status = 'sending'",
-            (",".join(map(str, message_ids)), ms(now), guild_id, period, target),
+            (",".join(map(str, message_ids)), ms(now), guild_id, period, str(target)),
         )
 
     async def record_manual(
@@ -203,8 +204,8 @@ class DeliveryRepository:
     async def latest(
         self,
         guild_id: int,
-        target: str,
-        statuses: tuple[str, ...],
+        target: Target,
+        statuses: tuple[Status, ...],
         *,
         manual: bool | None = None,
     ) -> Delivery | None:
@@ -217,7 +218,7 @@ class DeliveryRepository:
             f"SELECT {_COLUMNS} FROM deliveries WHERE guild_id = ? AND target = ? "
             f"AND status IN ({marks}) {only}"
             "ORDER BY COALESCE(until_at, created_at) DESC, created_at DESC LIMIT 1",
-            (guild_id, target, *statuses),
+            (guild_id, str(target), *(x.value for x in statuses)),
         ) as cur:
             row = await cur.fetchone()
         return _delivery(row) if row else None

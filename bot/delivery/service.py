@@ -17,10 +17,11 @@ import contextlib
 import datetime as dt
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 
 from bot.db import Store
-from bot.db.deliveries import FINAL, Delivery
+from bot.db.deliveries import Delivery
 from bot.delivery.marks import Embeds, marker, nonce, stamp
 from bot.delivery.slots import ScheduleError, Slot, last_slot, next_slot, period_at
 from bot.delivery.types import (
@@ -33,7 +34,7 @@ from bot.delivery.types import (
     TransientDeliveryError,
     Where,
 )
-from bot.models import GuildSettings
+from bot.models import DIGEST, FINAL, GuildSettings, Place, Status, Target
 from bot.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,15 @@ __all__ = [
     "marker",
 ]
 
-DIGEST = "digest"  # a guild's digest target: one per period, whatever its channel
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """One target of a run: what to build, how to send it and where to look for its parts."""
+
+    target: Target
+    build: Callable[[], Awaitable[Embeds]]
+    send: Callable[[Embeds, str], Awaitable[tuple[int, ...]]]
+    where: Where
 
 
 class DeliveryService:
@@ -112,7 +121,7 @@ class DeliveryService:
         if slot.cadence != "weekly" or settings.digest_channel_id is None:
             return since
         previous = await self.store.deliveries.latest(
-            guild_id, DIGEST, ("sent", "empty"), manual=False
+            guild_id, DIGEST, (Status.SENT, Status.EMPTY), manual=False
         )
         if previous is not None and previous.period != slot.period:
             floor = since - dt.timedelta(days=21)
@@ -123,7 +132,7 @@ class DeliveryService:
         """A digest starts where the previous one ended: after a missed week it reaches back
         (at most three more weeks); after a ``/digest post`` or a moved weekday it covers
         only what came since, so no day is in two digests."""
-        previous = await self.store.deliveries.latest(guild_id, DIGEST, ("sent", "empty"))
+        previous = await self.store.deliveries.latest(guild_id, DIGEST, (Status.SENT, Status.EMPTY))
         if previous is None or previous.period == slot.period:
             return since
         ended = await self._ended(previous)
@@ -164,8 +173,8 @@ class DeliveryService:
         async def send(messages: Embeds, n: str) -> tuple[int, ...]:
             return await self.publisher.post(channel_id, messages, nonce=n)
 
-        where = Where(f"channel:{channel_id}", channel_id, until)
-        await self._deliver(settings.guild_id, slot, DIGEST, None, build, send, report, where)
+        where = Where(Place("channel", channel_id), channel_id, until)
+        await self._deliver(settings.guild_id, slot, _Job(DIGEST, build, send, where), report)
 
     @contextlib.asynccontextmanager
     async def manual_post(
@@ -195,7 +204,7 @@ class DeliveryService:
         it, so no day is posted twice; a shorter one leaves the schedule's window as it was.
         Returns the next scheduled slot (if any) and whether it now starts after this post.
         """
-        previous = await self.store.deliveries.latest(guild_id, DIGEST, ("sent", "empty"))
+        previous = await self.store.deliveries.latest(guild_id, DIGEST, (Status.SENT, Status.EMPTY))
         ended = await self._ended(previous) if previous is not None else None
         covers = post.complete and (ended is None or post.since <= ended)
         async with self.store.transaction():
@@ -228,10 +237,10 @@ class DeliveryService:
         done = {
             d.target
             for d in await self.store.deliveries.list(settings.guild_id, slot.period)
-            if d.status in FINAL
+            if d.status.final
         }
-        report.skipped += sorted(f"dm:{m.user_id}" for m in members if f"dm:{m.user_id}" in done)
-        members = [m for m in members if f"dm:{m.user_id}" not in done]
+        report.skipped += sorted(str(t) for m in members if (t := Target.dm(m.user_id)) in done)
+        members = [m for m in members if Target.dm(m.user_id) not in done]
         # A member's recap starts where their last one ended: after a moved weekday it covers
         # only the days since, after a missed week both weeks (at most three more).
         ends = await self.store.deliveries.dm_ends(settings.guild_id)
@@ -256,53 +265,30 @@ class DeliveryService:
             async def send(messages: Embeds, n: str, user_id: int = user_id) -> tuple[int, ...]:
                 return await self.publisher.dm(user_id, messages, nonce=n)
 
-            target = f"dm:{user_id}"
-            where = Where(target, until=until)
-            sent = await self._deliver(
-                settings.guild_id, slot, target, user_id, build, send, report, where
-            )
+            where = Where(Place("dm", user_id), until=until)
+            job = _Job(Target.dm(user_id), build, send, where)
+            sent = await self._deliver(settings.guild_id, slot, job, report)
             if sent and self.dm_interval:
                 await asyncio.sleep(self.dm_interval)  # pace DMs under Discord's global limit
 
-    async def _deliver(
-        self,
-        guild_id: int,
-        slot: Slot,
-        target: str,
-        user_id: int | None,
-        build: Callable[[], object],
-        send: Callable[..., object],
-        report: RunReport,
-        where: Where,
-    ) -> bool:
+    async def _deliver(self, guild_id: int, slot: Slot, job: _Job, report: RunReport) -> bool:
         """One target, exactly once. Returns True when something was sent now.
 
         Any failure of this target is recorded and contained: the next target still runs.
         """
         try:
-            return await self._deliver_one(
-                guild_id, slot, target, user_id, build, send, report, where
-            )
+            return await self._deliver_one(guild_id, slot, job, report)
         except Exception as exc:  # a deleted channel, a database error, a summarizer bug
-            log.exception("delivery %s %s failed", slot.period, target)
-            await self._finish(guild_id, slot, target, "failed", error=type(exc).__name__)
-            report.failed.append(target)
+            log.exception("delivery %s %s failed", slot.period, job.target)
+            await self._finish(guild_id, slot, job.target, Status.FAILED, error=type(exc).__name__)
+            report.failed.append(str(job.target))
             return False
 
-    async def _deliver_one(
-        self,
-        guild_id: int,
-        slot: Slot,
-        target: str,
-        user_id: int | None,
-        build: Callable[[], object],
-        send: Callable[..., object],
-        report: RunReport,
-        where: Where,
-    ) -> bool:
+    async def _deliver_one(self, guild_id: int, slot: Slot, job: _Job, report: RunReport) -> bool:
+        target, build, send, where = job.target, job.build, job.send, job.where
         existing = await self.store.deliveries.get(guild_id, slot.period, target)
-        if existing is not None and existing.status in FINAL:
-            report.skipped.append(target)
+        if existing is not None and existing.status.final:
+            report.skipped.append(str(target))
             return False
         mark = marker(slot.period, guild_id)
         done: tuple[int, ...] = ()  # parts already out, in order (they are sent one by one)
@@ -314,8 +300,8 @@ class DeliveryService:
                 guild_id,
                 slot.period,
                 target,
-                nonce=nonce(guild_id, slot.period, target),
-                user_id=user_id,
+                nonce=nonce(guild_id, slot.period, str(target)),
+                user_id=target.user_id,
                 late=report.late,
                 now=self.clock(),
                 channel_id=where.channel_id,
@@ -324,41 +310,41 @@ class DeliveryService:
         if done and existing is not None and existing.payload is not None:
             messages = json.loads(existing.payload)  # finish the rendering that was begun
         else:  # nothing out yet (or its text was deleted since): render what is there now
-            messages = stamp(await build(), mark)  # type: ignore[misc, arg-type]
+            messages = stamp(await build(), mark)
             if len(messages) > 1:  # a resume must send these very parts, whatever changes
                 async with self.store.transaction():
                     await self.store.deliveries.rendered(
                         guild_id, slot.period, target, json.dumps(messages)
                     )
         if not messages and not done:  # nothing happened (the content decides for quiet weeks)
-            await self._finish(guild_id, slot, target, "empty")
-            report.empty.append(target)
+            await self._finish(guild_id, slot, target, Status.EMPTY)
+            report.empty.append(str(target))
             return False
         if len(done) >= len(messages):  # every part was out before the crash
-            await self._finish(guild_id, slot, target, "sent", ids=done)
-            report.skipped.append(target)
+            await self._finish(guild_id, slot, target, Status.SENT, ids=done)
+            report.skipped.append(str(target))
             return False
         ids = list(done)
         for part in range(len(done), len(messages)):
             try:
                 ids += await self._send_part(
-                    send, messages[part], nonce(guild_id, slot.period, target, part)
+                    send, messages[part], nonce(guild_id, slot.period, str(target), part)
                 )
             except DMClosedError:
-                await self._finish(guild_id, slot, target, "dm_closed", error="DMs closed")
-                report.closed.append(target)
+                await self._finish(guild_id, slot, target, Status.DM_CLOSED, error="DMs closed")
+                report.closed.append(str(target))
                 return True
             except (TransientDeliveryError, DeliveryError) as exc:
-                await self._finish(guild_id, slot, target, "failed", error=str(exc)[:500])
-                report.failed.append(target)
+                await self._finish(guild_id, slot, target, Status.FAILED, error=str(exc)[:500])
+                report.failed.append(str(target))
                 log.warning("delivery %s %s failed: %s", slot.period, target, exc)
                 return True
             async with self.store.transaction():  # this part is out: a crash now resumes after it
                 await self.store.deliveries.progress(
                     guild_id, slot.period, target, tuple(ids), self.clock()
                 )
-        await self._finish(guild_id, slot, target, "sent", ids=tuple(ids))
-        report.sent.append(target)
+        await self._finish(guild_id, slot, target, Status.SENT, ids=tuple(ids))
+        report.sent.append(str(target))
         return True
 
     async def _send_part(
@@ -378,8 +364,8 @@ class DeliveryService:
         self,
         guild_id: int,
         slot: Slot,
-        target: str,
-        status: str,
+        target: Target,
+        status: Status,
         *,
         ids: tuple[int, ...] | None = None,
         error: str | None = None,

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from bot.delivery.marks import Embeds
 from bot.delivery.slots import Slot
+from bot.models import Place
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,7 +17,7 @@ class Where:
     """Where a delivery goes: the place to look for its marker, a digest's channel and the
     end of the window it covers."""
 
-    place: str  # "channel:<id>" or "dm:<user id>"
+    place: Place
     channel_id: int | None = None
     until: dt.datetime | None = None
 
@@ -44,8 +45,10 @@ class Publisher(Protocol):
         """DM a member; raises :class:`DMClosedError` when they do not accept DMs."""
         ...
 
-    async def find_marker(self, target: str, marker: str, *, since: dt.datetime) -> tuple[int, ...]:
-        """Ids of bot messages at ``target`` posted after ``since`` carrying ``marker``."""
+    async def find_marker(
+        self, place: Place, marker: str, *, since: dt.datetime
+    ) -> tuple[int, ...]:
+        """Ids of bot messages at ``place`` posted after ``since`` carrying ``marker``."""
         ...
 
 

@@ -15,9 +15,8 @@ from typing import Any
 
 from bot.db import Store
 from bot.db.deliveries import Delivery
-from bot.delivery.service import DIGEST
 from bot.delivery.slots import ScheduleError, Slot, next_slot, zone
-from bot.models import ArchiveStats, ChannelKind, ChannelRecord, GuildSettings
+from bot.models import DIGEST, ArchiveStats, ChannelKind, ChannelRecord, GuildSettings, Status
 from bot.timeutil import utcnow
 
 WEEKDAYS: tuple[str, ...] = (
@@ -224,7 +223,7 @@ class GuildConfigService:
         settings = await self.store.guilds.settings(guild_id)
         stats = await self.store.stats.archive(guild_id)
         # A guild's digest is one ledger target per period, whatever channel it went to.
-        last = await self.store.deliveries.latest(guild_id, DIGEST, ("sent", "empty"))
+        last = await self.store.deliveries.latest(guild_id, DIGEST, (Status.SENT, Status.EMPTY))
         return settings, stats, last
 
     @property

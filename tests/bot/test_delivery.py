@@ -55,9 +55,9 @@ class FakePublisher:
             raise SystemExit("killed")  # the process dies after Discord accepted the message
         return self._ids(messages)
 
-    async def find_marker(self, target, mark, *, since):
+    async def find_marker(self, place, mark, *, since):
         return tuple(
-            i for i, (t, footer) in enumerate(self.posts) if t == target and mark in footer
+            i for i, (t, footer) in enumerate(self.posts) if t == str(place) and mark in footer
         )
 
 
@@ -126,7 +126,7 @@ async def test_crash_after_send_is_not_repeated_on_restart(guild):
     svc2, _ = service(guild, pub)  # a new process
     await svc2.run_due(G)
     assert sorted(t for t, _ in pub.posts) == ["channel:10", "dm:1", "dm:2"]
-    rows = {d.target: d.status for d in await guild.deliveries.list(G)}
+    rows = {str(d.target): d.status for d in await guild.deliveries.list(G)}
     assert rows == {"digest": "sent", "dm:1": "sent", "dm:2": "sent"}
 
 
@@ -199,7 +199,7 @@ async def test_one_broken_target_does_not_stop_the_others(guild):
     report = await svc.run_due(G)
     assert report.failed == ["dm:1"]
     assert sorted(t for t, _ in pub.posts) == ["channel:10", "dm:2"]
-    assert {d.target: d.status for d in await guild.deliveries.list(G)}["dm:1"] == "failed"
+    assert {str(d.target): d.status for d in await guild.deliveries.list(G)}["dm:1"] == "failed"
 
 
 async def test_a_refused_payload_is_not_retried(guild):

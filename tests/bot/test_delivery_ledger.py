@@ -10,7 +10,7 @@ import aiosqlite
 import pytest
 
 from bot.db.connection import _statements, connect, migrations
-from bot.models import ChannelRecord, GuildRecord, MessageRecord
+from bot.models import DIGEST, ChannelRecord, GuildRecord, MessageRecord, Status, Target
 from tests.bot.test_delivery import CH, MONDAY_9, G, service
 from tests.bot.test_delivery_parts import (
     LATER,
@@ -79,7 +79,7 @@ async def test_a_catch_up_after_a_manual_post_that_covered_it_posts_nothing(guil
     clock["now"] = manual_at + dt.timedelta(minutes=5)
     report = await svc.run_due(G)
     assert digest_titles(pub) == [] and "digest" not in report.failed
-    row = await guild.deliveries.get(G, "weekly:2026-11-23", "digest")
+    row = await guild.deliveries.get(G, "weekly:2026-11-23", DIGEST)
     assert row is not None and row.status == "empty"
     assert all(since < until for since, until, _ in content.windows)
 
@@ -143,7 +143,7 @@ async def _interrupted(store) -> DyingPublisher:
     with pytest.raises(SystemExit):
         await svc.run_due(G)
     pub.die_after = None
-    row = await store.deliveries.get(G, "weekly:2026-11-23", "digest")
+    row = await store.deliveries.get(G, "weekly:2026-11-23", DIGEST)
     assert row is not None and row.payload is not None
     return pub
 
@@ -167,7 +167,7 @@ async def test_deleted_or_forgotten_text_is_not_resumed_from_the_rendering(guild
             await guild.channels.set_excluded(CH, True)
         else:
             await guild.retention.purge_before(G, LATER + dt.timedelta(seconds=1))
-    row = await guild.deliveries.get(G, "weekly:2026-11-23", "digest")
+    row = await guild.deliveries.get(G, "weekly:2026-11-23", DIGEST)
     assert row is not None and row.payload is None
     await service(guild, pub, Rerender("v2", 3), now=LATER)[0].run_due(G)
     assert digest_titles(pub) == ["v1 part 1", "v2 part 2", "v2 part 3"]  # rendered afresh
@@ -310,3 +310,15 @@ async def test_a_manual_post_cut_short_records_what_was_posted(guild):
     clock["now"] = LATER
     await svc.run_due(G)  # the parts that never went out are in the scheduled digest
     assert content.windows[-1][:2] == (MONDAY_9 - WEEK, MONDAY_9)
+
+
+def test_targets_keep_their_stored_form_and_parse_back():
+    # The stored form is what databases written before the typed ledger hold, and what
+    # every nonce and marker of a resumed delivery is derived from: it must not change.
+    assert (str(DIGEST), str(Target.dm(42))) == ("digest", "dm:42")
+    for target in (DIGEST, Target.dm(42)):
+        assert Target.parse(str(target)) == target
+    for bad in ("channel:5", "dm:", "dm:x", "Digest"):
+        with pytest.raises(ValueError, match="not a delivery target"):
+            Target.parse(bad)
+    assert [s.final for s in Status] == [False, True, True, True, False]

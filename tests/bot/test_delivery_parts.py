@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from bot.delivery.service import marker
-from bot.models import GuildRecord, MemberRecord
+from bot.models import DIGEST, GuildRecord, MemberRecord
 from tests.bot.test_delivery import CH, MONDAY_9, FakeContent, FakePublisher, G, service
 
 LATER = MONDAY_9 + dt.timedelta(minutes=1)
@@ -81,7 +81,7 @@ async def test_a_crash_between_parts_sends_the_rest_once_in_order(guild, die_aft
     svc2, _ = service(guild, pub, PartsContent(), now=LATER + dt.timedelta(minutes=5))
     await svc2.run_due(G)
     assert digest_titles(pub) == ["digest part 1", "digest part 2", "digest part 3"]
-    row = await guild.deliveries.get(G, "weekly:2026-11-23", "digest")
+    row = await guild.deliveries.get(G, "weekly:2026-11-23", DIGEST)
     assert row is not None and row.status == "sent" and len(row.message_ids) == 3
 
 
@@ -137,7 +137,7 @@ async def test_a_manual_post_is_in_the_ledger_and_the_next_digest_starts_after_i
     slot, covers = await record_manual(svc, G, CH, (555,), manual_at - dt.timedelta(7))
     assert covers and slot is not None and slot.at == MONDAY_9  # the reply names it
     rows = [d for d in await guild.deliveries.list(G) if d.manual]
-    assert [(r.target, r.status, r.message_ids) for r in rows] == [("digest", "sent", (555,))]
+    assert [(str(r.target), r.status, r.message_ids) for r in rows] == [("digest", "sent", (555,))]
     clock["now"] = LATER
     await svc.run_due(G)
     since, until, _ = content.windows[-1]

@@ -17,6 +17,7 @@ from bot.models import (
     Overwrite,
     ReactionRecord,
     RoleRecord,
+    Target,
 )
 from bot.services.privacy import PrivacyService
 
@@ -111,7 +112,7 @@ async def seed(store) -> None:
         await store.recap.add_interest(OTHER_G, U, "chess")
         for user in (U, V):
             await store.deliveries.begin(
-                G, "weekly:2026-11-23", f"dm:{user}", nonce="n", user_id=user, late=False, now=T0
+                G, "weekly:2026-11-23", Target.dm(user), nonce="n", user_id=user, late=False, now=T0
             )
         await store.recap.put_summaries(
             [

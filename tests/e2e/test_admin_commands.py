@@ -208,7 +208,7 @@ async def test_digest_preview_and_post(discord_double, tmp_path):
         # The manual post is in the ledger (issue #14): the scheduled digest starts after it.
         assert "will cover only what is said from now" in done["content"]
         rows = [d for d in await bot.store.deliveries.list(seed.guild_id) if d.manual]
-        assert [(r.target, r.status, r.message_ids) for r in rows] == [
+        assert [(str(r.target), r.status, r.message_ids) for r in rows] == [
             ("digest", "sent", (int(posted["id"]),))
         ]
         status = await hearth(discord_double, "status", alice, gen)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.models import Status, Target
 from tests.e2e.harness import count, settle
 from tests.e2e.interact import (
     EPHEMERAL,
@@ -82,7 +83,7 @@ async def test_recap_tells_once_that_dms_failed(discord_double, tmp_path):
             await store.deliveries.begin(
                 seed.guild_id,
                 "weekly:2026-11-23",
-                f"dm:{carol}",
+                Target.dm(carol),
                 nonce="n",
                 user_id=carol,
                 late=False,
@@ -91,8 +92,8 @@ async def test_recap_tells_once_that_dms_failed(discord_double, tmp_path):
             await store.deliveries.finish(
                 seed.guild_id,
                 "weekly:2026-11-23",
-                f"dm:{carol}",
-                status="dm_closed",
+                Target.dm(carol),
+                status=Status.DM_CLOSED,
                 now=ago(days=1),
             )
         first = await invoke(discord_double, "recap", user=carol, channel=seed.general_id)
