@@ -117,14 +117,17 @@ async def test_crash_mid_run_then_restart_delivers_each_once(
     clock.now = slot + dt.timedelta(hours=3)
     async with running_bot(discord_double, db, clock=clock, dm_interval=0) as bot:
 
-        async def done() -> bool:
-            return all(len(discord_double.dm_messages(u)) == 1 for u in opted)
+        async def done() -> bool:  # every DM on Discord and every row finished (it lands after)
+            rows = await bot.store.deliveries.list(seed.guild_id)
+            return all(len(discord_double.dm_messages(u)) == 1 for u in opted) and all(
+                d.status.final for d in rows
+            )
 
         for _ in range(200):
             if await done():
                 break
             await asyncio.sleep(0.05)
-        statuses = {d.target: d.status for d in await bot.store.deliveries.list(seed.guild_id)}
+        statuses = {str(d.target): d.status for d in await bot.store.deliveries.list(seed.guild_id)}
     assert len(bot_posts(discord_double, seed.general_id)) >= 1
     digest_ids = {int(m["id"]) for m in bot_posts(discord_double, seed.general_id)}
     assert len(digest_ids) == len(bot_posts(discord_double, seed.general_id))
