@@ -92,7 +92,8 @@ async def _demo(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _import(settings: Settings, args: argparse.Namespace) -> int:
     from bot.db import Store
-    from bot.ingest.importer import ExportFormatError, import_file
+    from bot.ingest.dce_stream import ExportFormatError
+    from bot.ingest.importer import import_file
 
     failed = 0
     async with await Store.open(_db(settings, args)) as store:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable
 
 import aiosqlite
@@ -126,7 +127,7 @@ class ChannelRepository:
                 )
         return [_record(r, tuple(overwrites.get(r["id"], ()))) for r in rows]
 
-    async def tracked(self, guild_id: int) -> list[ChannelRecord]:
+    async def tracked(self, guild_id: int) -> builtins.list[ChannelRecord]:
         """Channels and live threads whose messages are logged (not deleted, not excluded)."""
         kinds = sorted(LOGGED_KINDS)
         marks = ", ".join("?" * len(kinds))

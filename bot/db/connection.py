@@ -192,7 +192,8 @@ def in_db_thread(conn: aiosqlite.Connection, fn: Callable[..., T], *args: object
     0.22; ``pyproject.toml`` caps the version and ``tests/bot/test_in_db_thread.py`` pins
     the behaviour, so an aiosqlite that changes them fails the tests, not a user's bot.
     """
-    return conn._execute(lambda: fn(conn._conn, *args))
+    run: Callable[[Callable[[], T]], Awaitable[T]] = conn._execute  # untyped in aiosqlite
+    return run(lambda: fn(conn._conn, *args))
 
 
 def atomically(db: sqlite3.Connection, fn: Callable[..., T], *args: object) -> T:

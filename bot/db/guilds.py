@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 from collections.abc import Iterable
 
@@ -124,7 +125,7 @@ class GuildRepository:
         await self.conn.execute("DELETE FROM roles WHERE id = ?", (role_id,))
         await self.conn.execute("DELETE FROM member_roles WHERE role_id = ?", (role_id,))
 
-    async def roles(self, guild_id: int) -> list[RoleRecord]:
+    async def roles(self, guild_id: int) -> builtins.list[RoleRecord]:
         """The guild's roles, lowest first."""
         async with self.conn.execute(
             "SELECT id, guild_id, name, permissions, position FROM roles WHERE guild_id = ? "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 from collections.abc import Iterable
 
@@ -47,8 +48,8 @@ class MemberRepository:
     async def upsert_many(self, members: Iterable[MemberRecord]) -> None:
         """Insert or update members (they are present); preferences are kept."""
         rows = []
-        role_rows = []
-        role_owners = []
+        role_rows: list[tuple[int, int, int]] = []
+        role_owners: list[tuple[int, int]] = []
         for m in members:
             rows.append(
                 (
@@ -149,7 +150,7 @@ class MemberRepository:
         async with self.conn.execute(query + " ORDER BY user_id", (guild_id,)) as cur:
             return [_member(r) async for r in cur]
 
-    async def find(self, guild_id: int, needle: str) -> list[Member]:
+    async def find(self, guild_id: int, needle: str) -> builtins.list[Member]:
         """Members whose id, name or display name matches ``needle`` (exact first)."""
         text = needle.strip().lstrip("@")
         if text.isdigit():

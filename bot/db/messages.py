@@ -335,7 +335,7 @@ class MessageRepository:
                 mentions: tuple[Mention, ...] = ()
                 if row["mention_list"]:
                     pairs = (item.split(":") for item in row["mention_list"].split(","))
-                    mentions = tuple(Mention(t, int(i)) for t, i in pairs)  # type: ignore[arg-type]
+                    mentions = tuple(Mention(t, int(i)) for t, i in pairs)
                 yield _record(row, mentions)
 
     async def reactions_in_window(

@@ -378,7 +378,7 @@ def compose_digest(
             top = top_level(facts, c)
             per_top[top] = per_top.get(top, 0) + count
             authors.update(index.channel_authors.get(c, ()))
-    busiest = max(per_top, key=lambda c: (per_top[c], -c)) if per_top else None
+    busiest = max(per_top, key=lambda c: (per_top[c], -c), default=-1)
     activity = Activity(
         messages=sum(per_top.values()),
         members=len(authors),

@@ -93,7 +93,7 @@ def build(
             "inline": False,
         }
         used = current.get("fields", [])
-        extra = len(field["name"]) + len(field["value"])
+        extra = len(str(field["name"])) + len(str(field["value"]))
         if len(used) >= FIELDS or embed_size(current) + extra + FOOTER_USED > MESSAGE_TOTAL:
             current = {"title": fit(f"{title} (continued)", TITLE), "color": COLOR}
             embeds.append(current)

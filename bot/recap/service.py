@@ -152,7 +152,10 @@ class RecapService:
     ) -> MemberRecap:
         """One member's recap (``public_in``: posted there); concurrent ones share a run."""
         check_window(since, until)  # before coalescing: a bad window fails alone, at once
-        return await self._coalescer.recap(guild_id, member_id, since, until, public_in)
+        recap: MemberRecap = await self._coalescer.recap(
+            guild_id, member_id, since, until, public_in
+        )
+        return recap
 
     async def recaps(
         self, guild_id: int, member_ids: Iterable[int], since: dt.datetime, until: dt.datetime

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
+from bot.ingest.writer import ArchiveWriter
 from bot.timeutil import utcnow
 from cogs.archive import convert
 from cogs.archive.backfill import backfill_guild
@@ -43,7 +44,7 @@ class Archive(commands.Cog):
                 await self._backfill_task
 
     @property
-    def writer(self):
+    def writer(self) -> ArchiveWriter:
         """The bot's archive writer."""
         return self.bot.writer
 

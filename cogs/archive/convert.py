@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import discord
 
 from bot.models import (
@@ -43,7 +45,7 @@ def overwrites(channel: discord.abc.GuildChannel) -> tuple[Overwrite, ...]:
     result = []
     for target, ow in channel.overwrites.items():
         allow, deny = ow.pair()
-        kind = "role" if isinstance(target, discord.Role) else "member"
+        kind: Literal["role", "member"] = "role" if isinstance(target, discord.Role) else "member"
         result.append(Overwrite(target.id, kind, allow.value, deny.value))
     return tuple(sorted(result, key=lambda o: o.target_id))
 

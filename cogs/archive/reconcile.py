@@ -101,7 +101,11 @@ async def _recently_archived(guild: discord.Guild, days: int) -> dict[int, disco
     archived while the bot was away are read from these."""
     cutoff = utcnow() - dt.timedelta(days=max(days, 0))
     found: dict[int, discord.Thread] = {}
-    for channel in (*guild.text_channels, *guild.forums):
+    channels: list[discord.TextChannel | discord.ForumChannel] = [
+        *guild.text_channels,
+        *guild.forums,
+    ]
+    for channel in channels:
         if not convert.can_read(channel):
             continue
         listings = [channel.archived_threads(limit=None)]
