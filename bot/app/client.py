@@ -30,6 +30,7 @@ from bot.ingest.writer import ArchiveWriter
 from bot.models import Place
 from bot.recap import RecapService
 from bot.recap.summarize.backend import build_recaps, close_recaps
+from bot.services.archive import ArchiveService
 from bot.services.guild_config import GuildConfigService
 from bot.services.members import MemberService
 from bot.services.privacy import PrivacyService
@@ -114,6 +115,7 @@ class HearthBot(commands.Bot):
         )
         # What cogs ask for: they never reach the store themselves.
         self.members = MemberService(self.store)
+        self.archive = ArchiveService(self.store)
         self.guild_config = GuildConfigService(
             self.store, on_change=self._settings_changed, flush=self.writer.flush
         )

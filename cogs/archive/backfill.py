@@ -14,9 +14,9 @@ from collections.abc import Iterable
 
 import discord
 
-from bot.db import Store
 from bot.ingest.writer import ArchiveWriter
 from bot.models import MemberRecord
+from bot.services.archive import ArchiveService
 from bot.timeutil import snowflake_at, utcnow
 from cogs.archive import convert
 
@@ -38,7 +38,7 @@ def _loggable(
 
 async def backfill_guild(
     guild: discord.Guild,
-    store: Store,
+    archive: ArchiveService,
     writer: ArchiveWriter,
     *,
     days: int,
@@ -48,13 +48,13 @@ async def backfill_guild(
     """Backfill every tracked channel of ``guild`` (and ``extra`` threads); returns how many
     messages were read."""
     await writer.flush()
-    tracked = {c.id for c in await store.channels.tracked(guild.id)}
+    tracked = await archive.tracked(guild.id)
     total = 0
     last_log = time.monotonic()
     for channel in _loggable(guild, extra):
         if channel.id not in tracked or not convert.can_read(channel):
             continue
-        cursor = await store.cursors.get(channel.id)
+        cursor = await archive.cursor(channel.id)
         if cursor is None:
             if days <= 0:
                 if on_channel_done is not None:

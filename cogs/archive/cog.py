@@ -107,10 +107,10 @@ class Archive(commands.Cog):
                 try:
                     archived = []
                     if reconcile:
-                        archived = await reconcile_guild(guild, self.bot.store, self.writer)
+                        archived = await reconcile_guild(guild, self.bot.archive, self.writer)
                     await backfill_guild(
                         guild,
-                        self.bot.store,
+                        self.bot.archive,
                         self.writer,
                         days=self.bot.settings.backfill_days,
                         on_channel_done=self.live,

@@ -24,9 +24,9 @@ import time
 
 import discord
 
-from bot.db import Store
 from bot.ingest.writer import ArchiveWriter
 from bot.models import THREAD_KINDS
+from bot.services.archive import ArchiveService
 from bot.timeutil import snowflake_at, utcnow
 from cogs.archive import convert
 
@@ -39,14 +39,18 @@ PROGRESS_EVERY = 5.0
 
 
 async def reconcile_guild(
-    guild: discord.Guild, store: Store, writer: ArchiveWriter, *, days: int = RECHECK_DAYS
+    guild: discord.Guild,
+    archive: ArchiveService,
+    writer: ArchiveWriter,
+    *,
+    days: int = RECHECK_DAYS,
 ) -> list[discord.Thread]:
     """Reconcile one guild; returns threads that archived meanwhile (for the backfill)."""
     await writer.drain()  # the snapshot (present members, channels) lands first
-    await _absent_members(guild, store, writer)
-    await _deleted_channels(guild, store, writer)
+    await _absent_members(guild, archive, writer)
+    await _deleted_channels(guild, archive, writer)
     recent = await _recently_archived(guild, days)
-    archived = await _inactive_threads(guild, store, writer, recent)
+    archived = await _inactive_threads(guild, archive, writer, recent)
     await writer.drain()
     since = snowflake_at(utcnow() - dt.timedelta(days=max(days, 0)))
     channels: list[discord.TextChannel | discord.Thread] = [
@@ -54,17 +58,19 @@ async def reconcile_guild(
         *(t for t in guild.threads if not t.archived),
         *archived,
     ]
-    tracked = {c.id for c in await store.channels.tracked(guild.id)}
+    tracked = await archive.tracked(guild.id)
     checked = 0
     for channel in channels:
         if channel.id in tracked and convert.can_read(channel):
-            checked += await _recheck(channel, store, writer, since)
+            checked += await _recheck(channel, archive, writer, since)
     await writer.drain()
     log.info("reconciled %s: %d recent messages re-read", guild.name, checked)
     return archived
 
 
-async def _absent_members(guild: discord.Guild, store: Store, writer: ArchiveWriter) -> None:
+async def _absent_members(
+    guild: discord.Guild, archive: ArchiveService, writer: ArchiveWriter
+) -> None:
     if not guild.chunked:
         log.warning(
             "member list of %s is incomplete (not chunked): members who left while Hearth "
@@ -73,7 +79,7 @@ async def _absent_members(guild: discord.Guild, store: Store, writer: ArchiveWri
         )
         return
     present = {m.id for m in guild.members}
-    stored = await store.members.list(guild.id, present_only=True)
+    stored = await archive.present(guild.id)
     now = utcnow()
     gone = [m.user_id for m in stored if m.user_id not in present]
     for user_id in gone:
@@ -82,11 +88,13 @@ async def _absent_members(guild: discord.Guild, store: Store, writer: ArchiveWri
         log.info("%s: %d members left while Hearth was away", guild.name, len(gone))
 
 
-async def _deleted_channels(guild: discord.Guild, store: Store, writer: ArchiveWriter) -> None:
+async def _deleted_channels(
+    guild: discord.Guild, archive: ArchiveService, writer: ArchiveWriter
+) -> None:
     present = {c.id for c in guild.channels}
     gone = [
         c.id
-        for c in await store.channels.list(guild.id)
+        for c in await archive.channels(guild.id)
         if c.kind not in THREAD_KINDS and c.id not in present
     ]
     for channel_id in gone:
@@ -126,7 +134,7 @@ async def _recently_archived(guild: discord.Guild, days: int) -> dict[int, disco
 
 async def _inactive_threads(
     guild: discord.Guild,
-    store: Store,
+    archive: ArchiveService,
     writer: ArchiveWriter,
     recent: dict[int, discord.Thread],
 ) -> list[discord.Thread]:
@@ -135,7 +143,7 @@ async def _inactive_threads(
     active = {t.id for t in guild.threads}
     stale = [
         c
-        for c in await store.channels.list(guild.id)
+        for c in await archive.channels(guild.id)
         if c.kind in THREAD_KINDS and not c.archived and c.id not in active and c.id not in recent
     ]
     archived: list[discord.Thread] = []
@@ -185,15 +193,15 @@ async def refresh_thread_members(thread: discord.Thread, writer: ArchiveWriter) 
 
 async def _recheck(
     channel: discord.TextChannel | discord.Thread,
-    store: Store,
+    archive: ArchiveService,
     writer: ArchiveWriter,
     since: int,
 ) -> int:
     """Re-read the stored part of the recent window; apply edits and deletions."""
-    cursor = await store.cursors.get(channel.id)
+    cursor = await archive.cursor(channel.id)
     if cursor is None or cursor <= since:
         return 0  # nothing stored in the window yet: the backfill reads it
-    stored = await store.messages.in_range(channel.id, since, cursor)
+    stored = await archive.stored(channel.id, since, cursor)
     if not stored:
         return 0
     seen: set[int] = set()
