@@ -112,3 +112,22 @@ async def test_the_daily_job_prunes_old_summaries_and_usage_rows(store):
         assert [r[0] for r in await cur.fetchall()] == ["new"]
     async with store.conn.execute("SELECT period FROM llm_usage") as cur:
         assert [r[0] for r in await cur.fetchall()] == ["2026-W48"]
+
+
+async def test_the_caches_are_pruned_once_a_day_not_once_per_guild(store):
+    # A hosted instance runs the daily purge for each of its guilds; the caches are shared.
+    statements: list[str] = []
+    await store.set_trace_callback(statements.append)
+    async with store.transaction():
+        for gid in range(1, 6):
+            await store.guilds.upsert(GuildRecord(gid, f"g{gid}"))
+    for gid in range(1, 6):
+        await purge(store, gid, utcnow())
+    await store.set_trace_callback(None)
+    assert sum("DELETE FROM summary_cache" in s for s in statements) == 1
+    assert sum("DELETE FROM llm_usage" in s for s in statements) == 1
+    from bot.ingest.retention import prune_caches
+
+    later = utcnow() + dt.timedelta(hours=21)
+    assert await prune_caches(store, later)  # the next day: once more
+    assert not await prune_caches(store, later + dt.timedelta(hours=1))
