@@ -33,7 +33,7 @@ from bot.db.connection import (
 from bot.db.cursors import CursorRepository
 from bot.db.deliveries import DeliveryRepository
 from bot.db.guilds import GuildRepository
-from bot.db.llm import LlmUsageRepository
+from bot.db.llm_usage import LlmUsageRepository
 from bot.db.members import MemberRepository
 from bot.db.messages import MessageRepository
 from bot.db.privacy import PrivacyRepository

@@ -1,6 +1,6 @@
 """The model backend's token budget: what each guild may still spend this week.
 
-``StoreUsageSink`` (one transaction per record, over ``bot.db.llm``) and ``MemoryUsage`` are
+``StoreUsageSink`` (one transaction per record, over ``bot.db.llm_usage``) and ``MemoryUsage`` are
 the two usage sinks; ``TokenBudget`` turns a sink and a weekly limit into "may this
 conversation go to the model?".
 """
