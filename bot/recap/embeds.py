@@ -16,6 +16,8 @@ from typing import Any
 from bot.recap.compose import Digest, Labels, MemberRecap, MessageRef, RecapItem
 from bot.recap.markup import (
     clean,
+    count,
+    counts_line,
     date_range,
     fit,
     item_lines,
@@ -128,7 +130,7 @@ def _item(item: RecapItem, labels: Labels, why: str) -> list[Embed]:
     if reasons:
         lines.append(f"**{why}** {reasons}" if why else reasons)
     people = ", ".join(name(p, labels, 40) for p in item.participants)
-    footer = f"{item.messages} message{'' if item.messages == 1 else 's'} · {people}"
+    footer = f"{count(item.messages, 'message')} · {people}"
     return build(item_title(item, labels), lines, url=item.url, footer=footer)
 
 
@@ -146,8 +148,8 @@ def _refs(title: str, refs: Sequence[MessageRef], labels: Labels) -> list[Embed]
 def _recap(recap: MemberRecap) -> list[Embed]:
     labels, counts = recap.labels, recap.counts
     intro = [
-        f"{date_range(recap.window.since, recap.window.until)} · {counts.messages} messages in "
-        f"{counts.conversations} conversations you can read."
+        f"{date_range(recap.window.since, recap.window.until)} · "
+        f"{counts_line(counts.messages, counts.conversations)}."
     ]
     if not recap.items and not recap.waiting_for_you and not recap.questions_you_could_answer:
         intro.append("A quiet stretch: nothing needed you.")
@@ -178,7 +180,7 @@ def _digest(digest: Digest) -> list[Embed]:
         lines = [
             f"• [{name(t.name, labels, 100)}]({t.url}) in "
             f"{name(t.where, labels, 100, lead=False)} · "
-            f"{t.messages} message{'' if t.messages == 1 else 's'}"
+            f"{count(t.messages, 'message')}"
             for t in digest.new_threads
         ]
         embeds += build("New threads and posts", lines)

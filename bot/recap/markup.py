@@ -184,6 +184,16 @@ def model_text(text: str, labels: Labels | None = None, limit: int | None = None
     return clean(text, labels, limit, links="drop")
 
 
+def count(n: int, noun: str) -> str:
+    """``1 message``, ``2 messages`` (English nouns with a plain plural only)."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def counts_line(messages: int, conversations: int) -> str:
+    """What a member could read in a window, as the recap says it."""
+    return f"{count(messages, 'message')} in {count(conversations, 'conversation')} you can read"
+
+
 def date_range(since: dt.datetime, until: dt.datetime) -> str:
     """'2024-05-01 – 2024-05-08' (the window's own timezone)."""
     return f"{since:%Y-%m-%d} – {until:%Y-%m-%d}"

@@ -13,6 +13,8 @@ from bot.recap.embeds import render_embeds
 from bot.recap.markup import (
     TEXT_LIMIT,
     clean,
+    count,
+    counts_line,
     date_range,
     fit,
     item_lines,
@@ -32,8 +34,8 @@ def _recap_markdown(recap: MemberRecap) -> list[str]:
     counts = recap.counts
     lines = [
         f"# Your recap · {name(recap.guild_name, labels, 100)}",
-        f"_{date_range(recap.window.since, recap.window.until)} · {counts.messages} messages "
-        f"in {counts.conversations} conversations you can read_",
+        f"_{date_range(recap.window.since, recap.window.until)} · "
+        f"{counts_line(counts.messages, counts.conversations)}_",
         "",
     ]
     if not recap.items and not recap.waiting_for_you and not recap.questions_you_could_answer:
@@ -76,7 +78,7 @@ def _digest_markdown(digest: Digest) -> list[str]:
         lines.extend(
             f"- [{name(t.name, labels, 100)}]({t.url}) in "
             f"{name(t.where, labels, 100, lead=False)} · "
-            f"{t.messages} messages"
+            f"{count(t.messages, 'message')}"
             for t in digest.new_threads
         )
         lines.append("")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from hypothesis import HealthCheck, given, settings
@@ -241,3 +242,13 @@ def test_markdown_shape_and_jump_links():
     d = render_markdown(digest([], [], ["Cy"], note="late: Hearth was offline"))
     assert "312 messages from 9 members in 5 channels; busiest: #general" in d
     assert "## Say hello to\nCy" in d and "late: Hearth was offline" in d
+
+
+def test_counts_read_in_the_singular_for_one():
+    # "1 messages in 1 conversations" read as a bug to a new user (issue #16).
+    one = dataclasses.replace(recap([], []), counts=RecapCounts(1, 1, 1, 0, 0))
+    many = recap([], [])
+    for text in (render_markdown(one), str(render_embeds(one))):
+        assert "1 message in 1 conversation you can read" in text, text
+    for text in (render_markdown(many), str(render_embeds(many))):
+        assert "10 messages in 3 conversations you can read" in text, text
