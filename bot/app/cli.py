@@ -117,7 +117,7 @@ async def _stats(settings: Settings, args: argparse.Namespace) -> int:
     from bot.db import Store
     from bot.services.stats import render_stats
 
-    async with await Store.open(_db(settings, args)) as store:
+    async with await Store.open(_db(settings, args), create=False) as store:
         print(render_stats(await store.stats.archive(), await store.guilds.list()))
     return 0
 

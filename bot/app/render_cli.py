@@ -66,7 +66,7 @@ async def _hint(store: Store, guild_id: int, since: dt.datetime, until: dt.datet
 async def print_digest(settings: Settings, args: argparse.Namespace, db: str) -> str:
     """The circle digest as Markdown."""
     since, until = window(args)
-    async with await Store.open(db) as store:
+    async with await Store.open(db, create=False) as store:
         guild_id = await _guild(store, args.guild)
         async with _service(store, settings) as service:
             digest = await service.digest(guild_id, since, until, channel_id=args.channel)
@@ -76,7 +76,7 @@ async def print_digest(settings: Settings, args: argparse.Namespace, db: str) ->
 async def print_recap(settings: Settings, args: argparse.Namespace, db: str) -> str:
     """One member's recap as Markdown."""
     since, until = window(args)
-    async with await Store.open(db) as store:
+    async with await Store.open(db, create=False) as store:
         guild_id = await _guild(store, args.guild)
         found = await store.members.find(guild_id, args.member)
         if not found:

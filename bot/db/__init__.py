@@ -81,9 +81,9 @@ class Store(ReadView):
         self._trace: Callable[[str], object] | None = None
 
     @classmethod
-    async def open(cls, path: str) -> Store:
-        """Open (creating and migrating if needed) the database at ``path``."""
-        return cls(await connect(path), path)
+    async def open(cls, path: str, *, create: bool = True) -> Store:
+        """Open (creating unless ``create`` is False, and migrating) the database at ``path``."""
+        return cls(await connect(path, create=create), path)
 
     async def close(self) -> None:
         """Close the connections and their worker threads."""

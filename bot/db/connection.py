@@ -49,6 +49,11 @@ def migrations() -> list[tuple[int, str, str]]:
     return found
 
 
+def _exists(path: str) -> bool:
+    """Whether the database file is there (``:memory:`` and URIs: always, as far as we know)."""
+    return not shares_file(path) or Path(path).exists()
+
+
 def _create_private(path: str) -> None:
     """Create the database file with mode 0600 before SQLite does (its default is 0644)."""
     if path == MEMORY or path.startswith("file:"):
@@ -61,8 +66,11 @@ def _create_private(path: str) -> None:
     os.close(fd)
 
 
-async def connect(path: str) -> aiosqlite.Connection:
-    """Open ``path``, set the pragmas and apply pending migrations."""
+async def connect(path: str, *, create: bool = True) -> aiosqlite.Connection:
+    """Open ``path``, set the pragmas and apply pending migrations; with ``create`` False a
+    missing file is an error (a read-only command must not create one from a typo)."""
+    if not create and not _exists(path):
+        raise StoreError(f"no database at {path} (hearth import or hearth run creates one)")
     try:
         _create_private(path)
         conn = await aiosqlite.connect(path, isolation_level=None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -41,9 +42,31 @@ def test_openai_without_key_fails_at_start(tmp_path):
 
 
 def test_stats_on_empty_database(tmp_path):
-    out = hearth("stats", "--db", str(tmp_path / "h.db"), cwd=tmp_path)
+    db = tmp_path / "h.db"
+    asyncio.run(_create(db))
+    out = hearth("stats", "--db", str(db), cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "messages" in out.stdout and "nothing stored yet" in out.stdout
+
+
+async def _create(path) -> None:
+    from bot.db import Store
+
+    await (await Store.open(str(path))).close()
+
+
+@pytest.mark.parametrize(
+    "command", [("stats",), ("digest",), ("recap", "--member", "maya")], ids=lambda c: c[0]
+)
+def test_read_only_commands_never_create_a_database(tmp_path, command):
+    # A typo in --db used to create the file and its folders and print an empty archive.
+    db = tmp_path / "typo" / "hearht.db"
+    out = hearth(*command, "--db", str(db), cwd=tmp_path)
+    assert out.returncode == 2, out
+    assert out.stderr.strip().splitlines() == [
+        f"hearth: no database at {db} (hearth import or hearth run creates one)"
+    ]
+    assert not db.parent.exists()
 
 
 @pytest.mark.parametrize("content", [b"garbage" * 50])
