@@ -15,13 +15,19 @@ from bot.settings import Settings
 from bot.timeutil import parse_iso, utcnow
 
 
+def _when(flag: str, value: str) -> dt.datetime:
+    try:
+        return parse_iso(value)
+    except ValueError as exc:
+        raise CliError(
+            f"{flag} {value!r} is not an ISO 8601 date or time, e.g. 2026-11-23 ({exc})"
+        ) from None
+
+
 def window(args: argparse.Namespace) -> tuple[dt.datetime, dt.datetime]:
     """--since/--until as aware UTC datetimes (a date alone means midnight UTC)."""
-    try:
-        until = parse_iso(args.until) if args.until else utcnow()
-        since = parse_iso(args.since) if args.since else until - dt.timedelta(days=7)
-    except ValueError as exc:
-        raise CliError(f"not an ISO 8601 date or time: {exc}") from None
+    until = _when("--until", args.until) if args.until else utcnow()
+    since = _when("--since", args.since) if args.since else until - dt.timedelta(days=7)
     if since >= until:
         raise CliError(f"--since ({since:%Y-%m-%d %H:%M}) must be before --until")
     return since, until

@@ -112,3 +112,11 @@ def test_bare_hearth_without_token_runs_the_demo(tmp_path):
     assert out.stdout.startswith("No DISCORD_TOKEN set: running the offline demo")
     assert "· digest" in out.stdout and out.stdout.count("# Your recap") == 2
     assert not list(tmp_path.iterdir())  # the demo database was temporary
+
+
+@pytest.mark.parametrize("flag", ["--since", "--until"])
+def test_a_bad_date_names_its_flag_and_value(tmp_path, flag):
+    out = hearth("digest", flag, "2025-13-45", "--db", str(tmp_path / "h.db"), cwd=tmp_path)
+    assert out.returncode == 2
+    line = out.stderr.strip()
+    assert "\n" not in line and flag in line and "'2025-13-45'" in line and "ISO 8601" in line
