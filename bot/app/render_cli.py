@@ -74,6 +74,10 @@ async def print_digest(settings: Settings, args: argparse.Namespace, db: str) ->
     since, until = window(args)
     async with await Store.open(db, create=False) as store:
         guild_id = await _guild(store, args.guild)
+        if args.channel is not None and args.channel not in {
+            c.id for c in await store.channels.list(guild_id)
+        }:
+            raise CliError(f"no channel {args.channel} in guild {guild_id} (try `hearth stats`)")
         async with _service(store, settings) as service:
             digest = await service.digest(guild_id, since, until, channel_id=args.channel)
         return render_markdown(digest) + await _hint(store, guild_id, since, until)

@@ -120,3 +120,12 @@ def test_a_bad_date_names_its_flag_and_value(tmp_path, flag):
     assert out.returncode == 2
     line = out.stderr.strip()
     assert "\n" not in line and flag in line and "'2025-13-45'" in line and "ISO 8601" in line
+
+
+def test_digest_for_an_unknown_channel_says_so(tmp_path):
+    db = str(tmp_path / "x.db")
+    data = __import__("pathlib").Path(__file__).parents[1] / "data" / "dce_minimal.json"
+    assert hearth("import", str(data), "--db", db, cwd=tmp_path).returncode == 0
+    out = hearth("digest", "--db", db, "--channel", "42", cwd=tmp_path)
+    assert out.returncode == 2 and "quiet" not in out.stdout
+    assert out.stderr.strip().startswith("hearth: no channel 42 in guild "), out.stderr
