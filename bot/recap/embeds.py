@@ -171,7 +171,7 @@ def _digest(digest: Digest) -> list[Embed]:
     ]
     if digest.note:
         intro.append(f"_{clean(digest.note, labels, 300)}_")
-    if not digest.items:
+    elif not digest.items:  # a note says why it is empty (/summary): say it once
         intro.append("A quiet stretch: no conversations to show.")
     embeds = build(f"{name(digest.guild_name, labels, 200)} · digest", intro)
     for item in digest.items:

@@ -66,7 +66,7 @@ def _digest_markdown(digest: Digest) -> list[str]:
     if digest.note:
         lines.append(f"_{clean(digest.note, labels, 300)}_")
     lines.append("")
-    if not digest.items:
+    if not digest.items and not digest.note:  # a note says why it is empty: say it once
         lines.append("A quiet stretch: no conversations to show.")
     for n, item in enumerate(digest.items, 1):
         lines.append(f"## {n}. {item_title(item, labels)}")

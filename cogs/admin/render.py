@@ -28,7 +28,9 @@ def slot_text(slot: Slot | None) -> str:
     if slot is None:
         return "cannot be scheduled (check the timezone)"
     local = slot.at.strftime("%A %Y-%m-%d %H:%M")
-    return f"{local} ({slot.at.tzname()} · {slot.at.tzinfo}) · <t:{int(slot.at.timestamp())}:R>"
+    short, zone = slot.at.tzname(), str(slot.at.tzinfo)
+    where = zone if short in (None, zone) else f"{short} · {zone}"
+    return f"{local} ({where}) · <t:{int(slot.at.timestamp())}:R>"
 
 
 def settings_lines(

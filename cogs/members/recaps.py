@@ -126,19 +126,19 @@ class Recaps(HearthCog):
         member = interaction.user
         target = channel if channel is not None else interaction.channel
         if not isinstance(target, Readable) or not isinstance(member, discord.Member):
-            raise UserFacingError("Pick a text channel, thread or forum post to summarise.")
+            raise UserFacingError("Pick a text channel, thread or forum post to summarize.")
         known: frozenset[int] = frozenset()
         if isinstance(target, discord.Thread) and target.is_private():
             known = await self.bot.members.thread_members(target.id)
         if not can_read(target, member, known):
-            raise UserFacingError("You can't read that channel, so I can't summarise it for you.")
+            raise UserFacingError("You can't read that channel, so I can't summarize it for you.")
         service = self.bot.recaps
         since, until = await self._window(interaction.guild_id, days, None)
         await interaction.response.defer(ephemeral=True, thinking=True)
         digest = await service.channel_digest(interaction.guild_id, target.id, since, until)
         if not digest.items:
             digest = dataclasses.replace(
-                digest, note=f"Nothing to summarise in #{target.name} in this period."
+                digest, note=f"Nothing to summarize in #{target.name} in this period."
             )
         messages = render_embeds(digest)
         if messages and messages[0]:

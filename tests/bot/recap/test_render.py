@@ -252,3 +252,11 @@ def test_counts_read_in_the_singular_for_one():
         assert "1 message in 1 conversation you can read" in text, text
     for text in (render_markdown(many), str(render_embeds(many))):
         assert "10 messages in 3 conversations you can read" in text, text
+
+
+def test_an_empty_digest_with_a_note_says_it_once():
+    # /summary of a quiet channel showed its note and "A quiet stretch" under it (issue #16).
+    quiet = digest([], [], [], note="Nothing to summarize in #general in this period.")
+    for text in (str(render_embeds(quiet)), render_markdown(quiet)):
+        assert "Nothing to summarize in #general" in text and "quiet stretch" not in text
+    assert "quiet stretch" in str(render_embeds(digest([], [], [])))
