@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 
 from bot.models import ArchiveStats, GuildRecord
+
+
+def columns(text: str) -> int:
+    """Terminal columns of ``text``: East Asian wide and fullwidth characters take two,
+    combining marks none (so a table of CJK channel names lines up)."""
+    return sum(
+        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+        for c in text
+    )
 
 
 def render_stats(stats: ArchiveStats, guilds: Sequence[GuildRecord] = (), *, top: int = 10) -> str:
@@ -26,6 +36,7 @@ def render_stats(stats: ArchiveStats, guilds: Sequence[GuildRecord] = (), *, top
     ]
     if stats.per_channel:
         lines.append("busiest channels:")
-        width = max(len(name) for name, _ in stats.per_channel[:top])
-        lines += [f"  #{name:<{width}}  {count:>7,}" for name, count in stats.per_channel[:top]]
+        shown = stats.per_channel[:top]
+        width = max(columns(name) for name, _ in shown)
+        lines += [f"  #{name}{' ' * (width - columns(name))}  {count:>7,}" for name, count in shown]
     return "\n".join(lines)
