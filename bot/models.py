@@ -126,6 +126,23 @@ class Mention:
     target_id: int
 
 
+#: Message kinds that are people talking (lower-cased; gateway names and export names).
+CONVERSATIONAL_KINDS = frozenset(
+    {
+        "default",
+        "reply",
+        "chat_input_command",
+        "context_menu_command",
+        "thread_starter_message",
+        "0",
+        "19",
+        "20",
+        "21",
+        "23",
+    }
+)
+
+
 @dataclass(frozen=True, slots=True)
 class MessageRecord:
     """A message, as logged from the gateway, history or an export."""

@@ -11,25 +11,9 @@ import datetime as dt
 import logging
 from collections.abc import AsyncIterable, Collection
 
-from bot.models import MessageRecord
+from bot.models import CONVERSATIONAL_KINDS, MessageRecord
 
 log = logging.getLogger(__name__)
-
-#: Message kinds that are people talking (lower-cased; gateway names and export names).
-CONVERSATIONAL_KINDS = frozenset(
-    {
-        "default",
-        "reply",
-        "chat_input_command",
-        "context_menu_command",
-        "thread_starter_message",
-        "0",
-        "19",
-        "20",
-        "21",
-        "23",
-    }
-)
 
 
 def check_window(since: dt.datetime, until: dt.datetime) -> None:
