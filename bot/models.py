@@ -187,6 +187,7 @@ class ArchiveStats:
     first_message_at: dt.datetime | None
     last_message_at: dt.datetime | None
     per_channel: tuple[tuple[str, int], ...] = field(default=())
+    system_messages: int = 0  # among ``messages``: joins, pins, renames (recaps leave them out)
 
 
 class Status(StrEnum):

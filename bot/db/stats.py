@@ -5,7 +5,9 @@ from __future__ import annotations
 import aiosqlite
 
 from bot.db._util import when
-from bot.models import ArchiveStats
+from bot.models import CONVERSATIONAL_KINDS, ArchiveStats
+
+_TALK = sorted(CONVERSATIONAL_KINDS)  # everything else is a system message
 
 
 class StatsRepository:
@@ -64,6 +66,11 @@ class StatsRepository:
                 "SELECT COUNT(*) FROM reactions x JOIN messages m ON m.id = x.message_id "
                 "WHERE 1 = 1" + gm,
                 args,
+            ),
+            system_messages=await self._scalar(
+                "SELECT COUNT(*) FROM messages m WHERE m.deleted = 0 AND lower(m.kind) NOT IN "
+                f"({', '.join('?' * len(_TALK))})" + gm,
+                (*_TALK, *args),
             ),
             first_message_at=when(first),
             last_message_at=when(last),

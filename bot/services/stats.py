@@ -29,7 +29,13 @@ def render_stats(stats: ArchiveStats, guilds: Sequence[GuildRecord] = (), *, top
         f"guilds     {stats.guilds:>8,}  {names}",
         f"channels   {stats.channels:>8,}  ({stats.threads:,} threads and forum posts)",
         f"members    {stats.members:>8,}",
-        f"messages   {stats.messages:>8,}  ({stats.deleted_messages:,} deleted, content removed)",
+        f"messages   {stats.messages:>8,}  ({stats.deleted_messages:,} deleted, content removed"
+        + (
+            f"; {stats.system_messages:,} system message{'' if stats.system_messages == 1 else 's'}"
+            " (joins, pins, …) that recaps leave out)"
+            if stats.system_messages
+            else ")"
+        ),
         f"mentions   {stats.mentions:>8,}",
         f"reactions  {stats.reactions:>8,}",
         f"period     {span}",
