@@ -32,7 +32,7 @@ def render_stats(stats: ArchiveStats, guilds: Sequence[GuildRecord] = (), *, top
         f"messages   {stats.messages:>8,}  ({stats.deleted_messages:,} deleted, content removed"
         + (
             f"; {stats.system_messages:,} system message{'' if stats.system_messages == 1 else 's'}"
-            " (joins, pins, …) that recaps leave out)"
+            " such as joins and pins, left out of recaps)"
             if stats.system_messages
             else ")"
         ),

@@ -42,4 +42,4 @@ async def test_stats_say_how_many_are_system_messages(store):
         )
     stats = await store.stats.archive()
     assert (stats.messages, stats.system_messages) == (4, 2)
-    assert "2 system messages (joins, pins, …) that recaps leave out" in render_stats(stats)
+    assert "2 system messages such as joins and pins, left out of recaps" in render_stats(stats)
