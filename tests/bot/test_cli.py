@@ -129,3 +129,14 @@ def test_digest_for_an_unknown_channel_says_so(tmp_path):
     out = hearth("digest", "--db", db, "--channel", "42", cwd=tmp_path)
     assert out.returncode == 2 and "quiet" not in out.stdout
     assert out.stderr.strip().startswith("hearth: no channel 42 in guild "), out.stderr
+
+
+def test_a_folder_as_database_is_one_line_every_time(tmp_path):
+    # It used to add a "RuntimeError: Event loop is closed" traceback from aiosqlite's
+    # thread in most runs; three runs catch a race that one would miss.
+    for _ in range(3):
+        out = hearth("stats", "--db", str(tmp_path), cwd=tmp_path)
+        assert out.returncode == 2
+        assert out.stderr.strip().splitlines() == [
+            f"hearth: cannot open database {tmp_path}: unable to open database file"
+        ]
