@@ -54,6 +54,13 @@ def _exists(path: str) -> bool:
     return not shares_file(path) or Path(path).exists()
 
 
+def _preflight(path: str) -> None:
+    """Open the file once with the stdlib first. When aiosqlite's own connect fails, its
+    worker thread outlives the event loop (the stop it queues is awaited by nobody) and
+    prints a 'RuntimeError: Event loop is closed' traceback after the one-line error."""
+    sqlite3.connect(path).close()
+
+
 def _create_private(path: str) -> None:
     """Create the database file with mode 0600 before SQLite does (its default is 0644)."""
     if path == MEMORY or path.startswith("file:"):
@@ -73,6 +80,7 @@ async def connect(path: str, *, create: bool = True) -> aiosqlite.Connection:
         raise StoreError(f"no database at {path} (hearth import or hearth run creates one)")
     try:
         _create_private(path)
+        _preflight(path)
         conn = await aiosqlite.connect(path, isolation_level=None)
     except (OSError, sqlite3.Error) as exc:
         raise StoreError(f"cannot open database {path}: {exc}") from None
@@ -98,6 +106,7 @@ def shares_file(path: str) -> bool:
 async def connect_reader(path: str) -> aiosqlite.Connection:
     """A read-only connection to an existing, migrated database (for snapshots)."""
     try:
+        _preflight(path)
         conn = await aiosqlite.connect(path, isolation_level=None)
     except (OSError, sqlite3.Error) as exc:
         raise StoreError(f"cannot open database {path} for reading: {exc}") from None
