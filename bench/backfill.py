@@ -108,7 +108,7 @@ def backfill_lines(log: str) -> list[tuple[float, str]]:
         if not m:
             continue
         at = dt.datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S,%f").replace(tzinfo=dt.UTC)
-        if origin is None and "connected as" in line:
+        if origin is None and "Hearth is running as" in line:
             origin = at
         elif "cogs.archive.backfill" in line:
             found.append((at, line[m.end() :].strip()))
@@ -242,7 +242,7 @@ def report(out: Outcome, messages: int) -> None:
             ("bot exit code, errors logged", f"{out.exit_code}, {len(out.errors)}"),
         ],
     )
-    print("backfill log (seconds after 'connected as'):")
+    print("backfill log (seconds after the start banner):")
     for at, text in out.timeline:
         print(f"  {at:6.1f}s  {text}")
     for line in out.errors[:5]:

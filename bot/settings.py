@@ -131,3 +131,6 @@ def configure_logging(level: str) -> None:
     )
     # discord.py is chatty at INFO about gateway internals; keep its warnings.
     logging.getLogger("discord").setLevel(max(logging.getLevelName(level), logging.INFO))
+    # APScheduler logs every job it adds or runs at INFO; Hearth's own lines say what matters.
+    quiet = logging.DEBUG if level == "DEBUG" else logging.WARNING
+    logging.getLogger("apscheduler").setLevel(quiet)

@@ -81,6 +81,10 @@ class HearthBot(commands.Bot):
         dm_interval: float = 0.25,
         **options: Any,
     ) -> None:
+        # Hearth never joins voice: discord.py's warnings about its voice libraries
+        # (PyNaCl, davey) would greet every start for nothing.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents(),
@@ -162,11 +166,35 @@ class HearthBot(commands.Bot):
 
     async def on_ready(self) -> None:
         """Log who we are (the token never is) and arm every guild's schedule."""
-        user = self.user
-        ident = user.id if user else "?"
-        log.info("connected as %s (%s) in %d guilds", user, ident, len(self.guilds))
         for guild in self.guilds:
             await self.scheduler.arm(guild.id)
+        await self._banner()
+
+    async def _banner(self, most: int = 10) -> None:
+        """What a user wants to see at start: who, where the data is, which summarizer,
+        and when each guild's next digest goes out (the first ``most`` guilds)."""
+        user, n = self.user, len(self.guilds)
+        log.info(
+            "Hearth is running as %s (%s) in %d guild%s · database %s · summarizer %s",
+            user,
+            user.id if user else "?",
+            n,
+            "" if n == 1 else "s",
+            self.settings.db_path,
+            self.settings.summarizer,
+        )
+        for guild in self.guilds[:most]:
+            settings = await self.guild_config.get(guild.id)
+            at = self.scheduler.next_run(guild.id)
+            if settings.digest_channel_id is None:
+                when = "no digest channel yet (an admin runs /hearth setup)"
+            elif at is None:
+                when = "no digest scheduled (check /hearth status)"
+            else:
+                when = f"next digest {at:%a %Y-%m-%d %H:%M %Z}"
+            log.info("  %s: %s", guild.name, when)
+        if n > most:
+            log.info("  … and %d more guilds", n - most)
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """Removed from a guild: no more deliveries there."""

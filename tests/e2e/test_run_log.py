@@ -1,0 +1,33 @@
+"""What a user sees on the console of ``hearth run``: a short banner, then only what matters."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.e2e.harness import BotProcess
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_start_banner_and_no_library_noise(discord_double, tmp_path):
+    proc = BotProcess(discord_double, tmp_path / "hearth.db", tmp_path / "bot.log")
+    proc.start()
+    try:
+        for _ in range(300):
+            if "digest" in proc.log() and "Hearth is running" in proc.log():
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)  # let the scheduler arm and log whatever it logs
+    finally:
+        assert proc.stop() == 0
+    log = proc.log()
+    # discord.py's voice warnings (Hearth has no voice) and APScheduler's "Added job" lines
+    for noise in ("PyNaCl", "davey", "Added job", "Adding job", "Scheduler started"):
+        assert noise not in log, f"{noise!r} in the log:\n{log}"
+    banner = [line for line in log.splitlines() if "Hearth is running" in line]
+    assert len(banner) == 1, log
+    assert "1 guild" in banner[0] and "hearth.db" in banner[0] and "extractive" in banner[0]
+    assert "no digest channel yet (an admin runs /hearth setup)" in log, log
+    assert discord_double.token not in log
