@@ -40,7 +40,7 @@ from bench import ingest_baselines as base
 from bench.recap_scale import GID, T0, WEEK, build_guild
 from bot.db import Store
 from bot.ingest.writer import ArchiveWriter
-from bot.models import MessageRecord
+from bot.models import MemberRecord, MessageRecord
 
 
 # -- shared by every bench ---------------------------------------------------------------------
@@ -135,10 +135,11 @@ async def run_writer(path: Path, records: Sequence[MessageRecord], batch: int) -
 
 
 async def run_background(
-    path: Path, records: Sequence[MessageRecord], batch: int
+    path: Path, records: Sequence[MessageRecord], batch: int, *, checkpoint: int = 0
 ) -> tuple[float, int]:
-    """As in the bot: the writer's flusher task, the producer yielding between frames and
-    waiting under backpressure; returns (seconds, transactions)."""
+    """The writer's flusher task, the producer yielding between frames and waiting under
+    backpressure; with ``checkpoint``, the backfill's authors and cursor every that many
+    messages (``cogs/archive/backfill.py``); returns (seconds, transactions)."""
     store = await Store.open(str(path))
     try:
         writer = ArchiveWriter(store, max_batch=batch)
@@ -146,6 +147,9 @@ async def run_background(
         started = time.perf_counter()
         for i, record in enumerate(records, 1):
             writer.message(record)
+            if checkpoint and i % checkpoint == 0:
+                writer.authors([MemberRecord(record.guild_id, record.author_id, "author")])
+                writer.cursor(record.channel_id, record.id)
             if i % 100 == 0:
                 await asyncio.sleep(0)  # events arrive in frames; the flusher runs between
                 await writer.backpressure()
@@ -250,6 +254,7 @@ async def main_async(args: argparse.Namespace) -> int:
         raw_t: list[float] = []
         bot_t: list[float] = []
         awaited_t: list[float] = []
+        backfill_t: list[float] = []
         transactions: list[int] = []
         for i in range(args.repeat):
             raw_t.append(base.same_sql(fresh(template, folder, f"raw{i}"), work))
@@ -261,6 +266,8 @@ async def main_async(args: argparse.Namespace) -> int:
                 assert count_rows(path) == (n, mentions), count_rows(path)
             path = fresh(template, folder, f"wait{i}")
             awaited_t.append(await run_writer(path, records, args.batch))
+            path = fresh(template, folder, f"backfill{i}")
+            backfill_t.append((await run_background(path, records, args.batch, checkpoint=200))[0])
         size = max(1, round(n / median(transactions)))  # the flusher's mean transaction
         wide = base.batches(records, size)
         raw_wide = median([base.same_sql(fresh(template, folder, f"w{i}"), wide) for i in range(3)])
@@ -276,6 +283,7 @@ async def main_async(args: argparse.Namespace) -> int:
         )
         naive = await run_naive(fresh(template, folder, "naive"), records[:k])
         raw, bot, awaited = median(raw_t), median(bot_t), median(awaited_t)
+        backfill = median(backfill_t)
         rate = {
             "raw": n / raw,
             "bot": n / bot,
@@ -291,6 +299,7 @@ async def main_async(args: argparse.Namespace) -> int:
             row(f"raw batched, same SQL, {args.batch}/transaction", n, raw),
             row("ArchiveWriter as in the bot (flusher)", n, bot),
             row("ArchiveWriter, each flush awaited", n, awaited),
+            row("ArchiveWriter as backfill feeds it (+ authors, cursor / 200)", n, backfill),
             row("stdlib per row, same SQL, sync NORMAL", k, per_normal),
             row("stdlib per row, same SQL, sync FULL", k, per_full),
             row("stdlib per row, same SQL, plain defaults", k, per_plain),
@@ -309,7 +318,8 @@ async def main_async(args: argparse.Namespace) -> int:
             f"bot {' '.join(f'{t:.3f}' for t in bot_t)}"
         )
     vs_raw = rate["bot"] / rate["raw"]
-    vs_same_size = (n / bot) / (n / raw_wide)  # the fair ratio: equal transactions
+    # The fair ratio: equal transactions, and the producer the bot has (backfill checkpoints).
+    vs_same_size = (n / max(bot, backfill)) / (n / raw_wide)
     vs_row = rate["bot"] / rate["normal"]
     print(
         f"context: writer = {vs_raw:.2f} x raw batched at --batch {args.batch}; "
@@ -321,7 +331,7 @@ async def main_async(args: argparse.Namespace) -> int:
         "ingest vs raw batched",
         vs_same_size >= 0.8,
         f"writer = {vs_same_size:.2f} x raw with the same SQL and transaction size ({size}), "
-        "target >= 0.80",
+        "the slower of its two producers, target >= 0.80",
     )
     verdict(
         "ingest vs stdlib per row",

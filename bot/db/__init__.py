@@ -23,8 +23,10 @@ import aiosqlite
 from bot.db.channels import ChannelRepository
 from bot.db.connection import (
     StoreError,
+    atomically,
     connect,
     connect_reader,
+    in_db_thread,
     read_transaction,
     schema_version,
     shares_file,
@@ -35,12 +37,11 @@ from bot.db.deliveries import DeliveryRepository
 from bot.db.guilds import GuildRepository
 from bot.db.llm_usage import LlmUsageRepository
 from bot.db.members import MemberRepository
-from bot.db.messages import MessageRepository
+from bot.db.messages import MessageRepository, Step, run_steps
 from bot.db.privacy import PrivacyRepository
 from bot.db.recap import RecapRepository
 from bot.db.retention import RetentionRepository
 from bot.db.stats import StatsRepository
-from bot.models import MessageRecord
 
 __all__ = ["READERS", "ReadView", "Store", "StoreError"]
 
@@ -103,11 +104,13 @@ class Store(ReadView):
         async with self._write_lock, transaction(self.conn):
             yield
 
-    async def insert_messages(self, messages: Sequence[MessageRecord], *, touch: bool) -> int:
-        """New messages in a write transaction of their own, BEGIN to COMMIT in one call to
-        the database thread (the archive writer's hot path); returns how many were new."""
+    async def run_steps(self, steps: Sequence[Step]) -> None:
+        """The archive writer's batch of new messages, history checkpoints and authors, in
+        order, as one write transaction in one call to the database thread. Cancelling the
+        caller does not stop it: the batch lands whole or not at all, and a writer that
+        flushes it again is idempotent."""
         async with self._write_lock:
-            return await self.messages.insert_many(messages, touch=touch, atomic=True)
+            await in_db_thread(self.conn, atomically, run_steps, steps)
 
     async def checkpoint(self) -> bool:
         """Copy the WAL into the database file and truncate it (after a forget, so deleted

@@ -105,8 +105,7 @@ def shares_file(path: str) -> bool:
 
 async def connect_reader(path: str) -> aiosqlite.Connection:
     """A read-only connection to an existing, migrated database (for snapshots)."""
-    try:
-        _preflight(path)
+    try:  # no preflight: readers open after the store's own connection succeeded
         conn = await aiosqlite.connect(path, isolation_level=None)
     except (OSError, sqlite3.Error) as exc:
         raise StoreError(f"cannot open database {path} for reading: {exc}") from None

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import aiosqlite
 
+ADVANCE = (
+    "INSERT INTO backfill_cursors (channel_id, last_id) VALUES (?, ?) "
+    "ON CONFLICT(channel_id) DO UPDATE SET last_id = MAX(last_id, excluded.last_id)"
+)
+
 
 class CursorRepository:
     """Rows of ``backfill_cursors`` and ``meta``."""
@@ -25,11 +30,7 @@ class CursorRepository:
 
     async def advance(self, channel_id: int, last_id: int) -> None:
         """Move a cursor forward (never back)."""
-        await self.conn.execute(
-            "INSERT INTO backfill_cursors (channel_id, last_id) VALUES (?, ?) "
-            "ON CONFLICT(channel_id) DO UPDATE SET last_id = MAX(last_id, excluded.last_id)",
-            (channel_id, last_id),
-        )
+        await self.conn.execute(ADVANCE, (channel_id, last_id))
 
     async def start_at(self, channel_id: int, last_id: int) -> None:
         """Set a cursor only if the channel has none (an import: history up to here is in)."""

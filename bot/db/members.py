@@ -23,6 +23,18 @@ TOUCH = (
 )
 
 
+ENSURE = (
+    "INSERT INTO members (guild_id, user_id, name, display_name, is_bot) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT(guild_id, user_id) DO UPDATE SET "
+    "name = excluded.name, display_name = excluded.display_name"
+)
+
+
+def author_row(m: MemberRecord) -> tuple[object, ...]:
+    """An author seen in history, as the parameters of ``ENSURE``."""
+    return (m.guild_id, m.user_id, m.name, m.display_name or m.name, int(m.is_bot))
+
+
 def _member(row: aiosqlite.Row) -> Member:
     return Member(
         guild_id=row["guild_id"],
@@ -86,15 +98,7 @@ class MemberRepository:
 
     async def ensure_many(self, members: Iterable[MemberRecord]) -> None:
         """Record authors seen in history or exports without marking them present."""
-        await self.conn.executemany(
-            "INSERT INTO members (guild_id, user_id, name, display_name, is_bot) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(guild_id, user_id) DO UPDATE SET "
-            "name = excluded.name, display_name = excluded.display_name",
-            [
-                (m.guild_id, m.user_id, m.name, m.display_name or m.name, int(m.is_bot))
-                for m in members
-            ],
-        )
+        await self.conn.executemany(ENSURE, [author_row(m) for m in members])
 
     async def mark_left(self, guild_id: int, user_id: int, at: dt.datetime) -> None:
         """The member left or was removed."""

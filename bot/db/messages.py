@@ -14,15 +14,17 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import aiosqlite
 
 from bot.db._util import ms, placeholders, when
-from bot.db.connection import atomically, in_db_thread
+from bot.db.connection import in_db_thread
+from bot.db.cursors import ADVANCE
 from bot.db.deliveries import IN_GUILD
-from bot.db.members import TOUCH
-from bot.models import Mention, MessageRecord, ReactionRecord
+from bot.db.members import ENSURE, TOUCH, author_row
+from bot.models import MemberRecord, Mention, MessageRecord, ReactionRecord
 from bot.timeutil import to_ms
 
 _CHUNK = 500
@@ -167,6 +169,27 @@ def _insert_batch(
     return new
 
 
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step of a batch run on the database thread, in queue order: new messages (their
+    authors' last-seen moves too), a history cursor moved forward, or authors seen."""
+
+    messages: Sequence[MessageRecord] = ()
+    cursor: tuple[int, int] | None = None  # (channel id, last id)
+    authors: Sequence[MemberRecord] = ()
+
+
+def run_steps(db: sqlite3.Connection, steps: Sequence[Step]) -> None:
+    """The archive writer's batch (backfill: messages, checkpoints, authors), in order."""
+    for step in steps:
+        if step.messages:
+            _insert_batch(db, step.messages, True)
+        if step.cursor is not None:
+            db.execute(ADVANCE, step.cursor)
+        if step.authors:
+            db.executemany(ENSURE, [author_row(m) for m in step.authors])
+
+
 class MessageRepository:
     """Rows of ``messages``, ``mentions`` and ``reactions``."""
 
@@ -178,20 +201,15 @@ class MessageRepository:
         messages: Sequence[MessageRecord],
         *,
         touch: bool = False,
-        atomic: bool = False,
     ) -> int:
         """Store messages with their mentions; returns how many were new.
 
         Idempotent: a message stored before is not duplicated (a newer edit updates it). With
-        ``touch`` the authors' last-seen time moves to their newest message here as well; with
-        ``atomic`` the batch is a transaction of its own (the caller holds the store's write
-        lock: :meth:`bot.db.Store.insert_messages`). The whole batch, BEGIN and COMMIT too, is
-        one call to the database thread (``bench/ingest.py``).
+        ``touch`` the authors' last-seen time moves to their newest message here as well. The
+        whole batch is one call to the database thread (``bench/ingest.py``).
         """
         if not messages:
             return 0
-        if atomic:
-            return await in_db_thread(self.conn, atomically, _insert_batch, messages, touch)
         return await in_db_thread(self.conn, _insert_batch, messages, touch)
 
     async def edit(

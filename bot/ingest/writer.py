@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from bot.db import Store
+from bot.db.messages import Step
 from bot.models import (
     ChannelRecord,
     GuildRecord,
@@ -37,6 +38,7 @@ class _Op:
     apply: Apply
     messages: Sequence[MessageRecord] = ()
     advance: bool = False  # live message from a gap-free session: move the cursor too
+    step: Step | None = None  # the same write for the database thread (cursor, authors)
 
 
 class ArchiveWriter:
@@ -145,10 +147,9 @@ class ArchiveWriter:
             if not ops:
                 return 0
             keep = self._keep if self._forgotten else None
-            records = [op for op in ops if isinstance(op, MessageRecord)]
-            if len(records) == len(ops):  # only new messages (backfill, import): one hop
-                kept = records if keep is None else [m for m in records if keep(m)]
-                await self.store.insert_messages(kept, touch=True)
+            steps = _steps(ops, keep)
+            if steps is not None:  # messages, checkpoints, authors (backfill, live): one hop
+                await self.store.run_steps(steps)
             else:
                 async with self.store.transaction():
                     await _apply(self.store, ops, keep)
@@ -178,7 +179,13 @@ class ArchiveWriter:
 
     def cursor(self, channel_id: int, last_id: int) -> None:
         """History of ``channel_id`` is complete up to ``last_id`` once what is queued lands."""
-        self._put(_Op("cursor", lambda s: s.cursors.advance(channel_id, last_id)))
+        self._put(
+            _Op(
+                "cursor",
+                lambda s: s.cursors.advance(channel_id, last_id),
+                step=Step(cursor=(channel_id, last_id)),
+            )
+        )
 
     def edit(self, record: MessageRecord) -> None:
         """A message was edited; one we never stored (we were away) is stored now."""
@@ -277,11 +284,50 @@ class ArchiveWriter:
         """Authors seen in history: keep their names without marking them present."""
         if records:
             rows = list(records)
-            self._put(_Op("authors", lambda s: s.members.ensure_many(rows)))
+            self._put(
+                _Op("authors", lambda s: s.members.ensure_many(rows), step=Step(authors=rows))
+            )
 
     def member_left(self, guild_id: int, user_id: int, at: dt.datetime) -> None:
         """A member left or was removed."""
         self._put(_Op("member_left", lambda s: s.members.mark_left(guild_id, user_id, at)))
+
+
+def _steps(
+    ops: Sequence[_Op | MessageRecord], keep: Callable[[MessageRecord], bool] | None
+) -> list[Step] | None:
+    """``ops`` as steps for the database thread, in order, with what :func:`_apply` does
+    (runs of messages merged, forgotten ones dropped, cursors after their messages); None
+    when an op has no such form (edits, deletes, reactions, guild and member changes)."""
+    steps: list[Step] = []
+    run: list[MessageRecord] = []
+    advance: dict[int, int] = {}
+
+    def drain() -> None:
+        if run:
+            steps.append(Step(messages=list(run)))
+            run.clear()
+        steps.extend(Step(cursor=item) for item in advance.items())
+        advance.clear()
+
+    for op in ops:
+        if type(op) is MessageRecord:
+            if keep is None or keep(op):
+                run.append(op)
+            continue
+        assert isinstance(op, _Op)
+        if op.kind == "messages":
+            run.extend(op.messages if keep is None else [m for m in op.messages if keep(m)])
+            if op.advance:
+                for m in op.messages:
+                    advance[m.channel_id] = max(advance.get(m.channel_id, 0), m.id)
+            continue
+        if op.step is None:
+            return None
+        drain()
+        steps.append(op.step)
+    drain()
+    return steps
 
 
 async def _noop(_: Store) -> None:

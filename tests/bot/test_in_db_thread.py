@@ -98,3 +98,34 @@ async def test_a_failing_batch_of_new_messages_lands_nothing_and_is_kept(store):
     await store.conn.execute("DROP TRIGGER full")
     assert await writer.flush() == 2
     assert await store.messages.get(1) is not None and await store.messages.get(2) is not None
+
+
+async def test_a_backfill_batch_is_one_transaction_in_queue_order(store):
+    # Backfill queues authors and a cursor checkpoint every 200 messages, live messages move
+    # their channel's cursor: those batches take the one hop too (the review of #13).
+    await _setup(store)
+
+    def no_awaited_transaction():
+        raise AssertionError("the batch took the path of one await per statement")
+
+    statements: list[str] = []
+    await store.set_trace_callback(statements.append)
+    store.transaction = no_awaited_transaction  # the fast path never enters it
+    writer = ArchiveWriter(store, interval=60)
+    writer.message(msg(1))
+    writer.message(msg(2, mentions=(Mention("user", 200),)))
+    writer.authors([MemberRecord(G, 300, "cy")])
+    writer.cursor(CH, 2)
+    writer.forgotten(G, 200, 5)
+    writer.message(msg(5, author=200))  # forgotten: never stored again
+    writer.message(msg(6), advance_cursor=True)  # live
+    assert await writer.flush() == 6
+    await store.set_trace_callback(None)
+    assert [s for s in statements if s.startswith(("BEGIN", "COMMIT"))] == [
+        "BEGIN IMMEDIATE",
+        "COMMIT",
+    ]
+    assert [await store.messages.get(i) is not None for i in (1, 2, 5, 6)] == [1, 1, 0, 1]
+    assert await store.cursors.get(CH) == 6
+    assert (await store.members.get(G, 300)).name == "cy"
+    assert (await store.members.get(G, 100)).last_seen_at == T0 + dt.timedelta(seconds=6)
