@@ -140,7 +140,7 @@ class RecordingPublisher:
         self.dms += 1
         return self._ids(messages)
 
-    async def find_marker(self, target: str, marker: str, *, since: dt.datetime) -> tuple[()]:
+    async def find_marker(self, place: object, marker: str, *, since: dt.datetime) -> tuple[()]:
         return ()
 
 
@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
             [sys.executable, "-m", "bench.fanout", "--child", "--guilds", str(n), "--members",
              str(args.members), "--messages", str(args.messages), "--parallel",
              str(args.parallel)],
-            capture_output=True, text=True, check=True,
+            capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parent.parent,
         )  # fmt: skip
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
     rows = [

@@ -159,6 +159,7 @@ def measure(path: Path) -> dict[str, float]:
 def _spawn(*args: str) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, "-m", "bench.memory", *args],
+        cwd=Path(__file__).resolve().parent.parent,  # where `-m bench.memory` resolves
         check=True,
         capture_output=True,
         text=True,

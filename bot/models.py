@@ -208,7 +208,7 @@ class Status(StrEnum):
 FINAL = (Status.SENT, Status.EMPTY, Status.DM_CLOSED)
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class Target:
     """Whom a delivery is for: the guild's digest of a period (one per period, whichever
     channel it goes to) or one member's DM recap. Stored as ``digest`` or ``dm:<user id>``."""

@@ -9,6 +9,7 @@ pruned once a day, not once per guild.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 
@@ -35,8 +36,10 @@ async def prune_caches(store: Store, wall: dt.datetime) -> bool:
     whichever guild's purge comes first; returns whether it ran."""
     async with store.transaction():  # the check and the prune: one writer at a time
         last = await store.cursors.get_meta(PRUNED_KEY)
-        if last is not None and wall - from_ms(int(last)) < PRUNE_EVERY:
-            return False
+        with contextlib.suppress(ValueError):  # unreadable: prune, and write it anew
+            # A stamp in the future (the clock was set back) does not stop pruning.
+            if last is not None and dt.timedelta(0) <= wall - from_ms(int(last)) < PRUNE_EVERY:
+                return False
         await store.recap.prune_summaries(wall - dt.timedelta(days=SUMMARY_DAYS))
         await store.llm_usage.delete_before(wall - dt.timedelta(days=USAGE_DAYS))
         await store.cursors.set_meta(PRUNED_KEY, str(to_ms(wall)))

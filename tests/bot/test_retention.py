@@ -131,3 +131,13 @@ async def test_the_caches_are_pruned_once_a_day_not_once_per_guild(store):
     later = utcnow() + dt.timedelta(hours=21)
     assert await prune_caches(store, later)  # the next day: once more
     assert not await prune_caches(store, later + dt.timedelta(hours=1))
+
+
+async def test_a_stamp_from_a_clock_set_back_or_unreadable_does_not_stop_pruning(store):
+    from bot.ingest.retention import PRUNED_KEY, prune_caches
+
+    now = utcnow()
+    for stamp in (str(int((now + dt.timedelta(days=30)).timestamp() * 1000)), "garbage"):
+        async with store.transaction():
+            await store.cursors.set_meta(PRUNED_KEY, stamp)
+        assert await prune_caches(store, now), stamp
