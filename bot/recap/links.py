@@ -44,9 +44,11 @@ _FOLD = {
 _NO_SLASH = "https?|javascript|vbscript|data|file|blob|about|mailto|tel|sms|intent|view-source"
 _PATTERN = re.compile(
     r"(?i)<?(?:"
-    # A scheme starts a run of scheme characters (the lookbehind keeps the search linear on long
-    # letter runs), or is a known one glued after digits or dots ("9https://").
-    r"(?:(?<![a-z0-9+.\-])(?P<scheme>[a-z][a-z0-9+.\-]*)|(?P<known>https?|steam|discord|ftp|wss?))"
+    # A scheme starts a run of scheme characters, after any digits that open the run
+    # ("9evil.example://"; the lookbehind keeps the search linear on long runs), or is a known
+    # one glued after digits or dots ("9https://").
+    r"(?:(?<![a-z0-9+.\-])[0-9]*(?P<scheme>[a-z][a-z0-9+.\-]*)"
+    r"|(?P<known>https?|steam|discord|ftp|wss?))"
     r"://[^\s<>\[\]]*"
     rf"|(?<![a-z])(?P<bare>{_NO_SLASH}):[^\s<>\[\]]+"
     r"|(?P<invite>(?:discord(?:app)?\.com/invite|discord\.gg|discord\.gift)/[^\s<>\[\]]*)"
@@ -118,6 +120,9 @@ def find_links(text: str) -> list[Link]:
         closed = opened and body.endswith(">")
         body = body.removesuffix(">")
         scheme = match.group("scheme") or match.group("known")
+        if match.group("scheme") and not opened:  # the link starts at the scheme's letter
+            body_start = match.start("scheme")
+            body = folded[body_start:end].removesuffix(">")
         if scheme:
             tail = _KNOWN_TAIL.search(scheme)
             if tail and tail.start() > 0:  # "abchttps://…": Discord links from "https"
