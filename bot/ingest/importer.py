@@ -161,7 +161,8 @@ async def _import(
 
 
 def _snowflake(value: Any, what: str = "id") -> int:
-    if isinstance(value, bool) or not str(value).isdigit() or int(value) == 0:
+    # Discord ids are positive and fit SQLite's signed 64-bit INTEGER.
+    if isinstance(value, bool) or not str(value).isdigit() or not 0 < int(value) < 2**63:
         raise ValueError(f"bad {what} {value!r}")
     return int(value)
 
@@ -313,21 +314,21 @@ def _message(source: str, index: int, raw: Any, ctx: ChannelRecord) -> _Row | No
             pinned=bool(raw.get("isPinned")),
             mentions=_mentions(mentioned, content, reply=kind == "reply"),
         )
+        roles = [
+            RoleRecord(
+                _snowflake(r["id"], "role id"),
+                ctx.guild_id,
+                str(r.get("name") or ""),
+                0,
+                int(r.get("position") or 0),
+            )
+            for u in (raw["author"], *(raw.get("mentions") or ()))
+            for r in u.get("roles") or ()
+        ]
     except KeyError as exc:
         raise ExportFormatError(f"{source}: {label}: missing {exc}") from None
     except (ValueError, TypeError, AttributeError) as exc:
         raise ExportFormatError(f"{source}: {label}: malformed: {exc}") from None
-    roles = [
-        RoleRecord(
-            _snowflake(r["id"], "role id"),
-            ctx.guild_id,
-            str(r.get("name") or ""),
-            0,
-            int(r.get("position") or 0),
-        )
-        for u in (raw["author"], *(raw.get("mentions") or ()))
-        for r in u.get("roles") or ()
-    ]
     return record, [author, *mentioned, *reactors], reactions, roles
 
 

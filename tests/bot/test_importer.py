@@ -307,6 +307,9 @@ async def test_missing_field_names_the_message(store: Store) -> None:
         ),
         ({"reactions": [{"count": 1}]}, r"message #2 \(id 1200000000000000002\): missing 'emoji'"),
         ({"mentions": [{"name": "x"}]}, r"message #2 \(id 1200000000000000002\): missing 'id'"),
+        # Issue #16: these two raised outside the checks and stopped the remaining files.
+        ({"mentions": [{"id": "8", "name": "b", "roles": [{}]}]}, r"message #2 .*: missing 'id'"),
+        ({"mentions": [{"id": str(2**63), "name": "b"}]}, r"message #2 .*: malformed: bad user id"),
     ],
 )
 async def test_malformed_messages_are_reported(
