@@ -38,7 +38,7 @@ class _Op:
     apply: Apply
     messages: Sequence[MessageRecord] = ()
     advance: bool = False  # live message from a gap-free session: move the cursor too
-    step: Step | None = None  # the same write for the database thread (cursor, authors)
+    step: Step | None = None  # applied as this instead of ``apply`` (cursor, authors)
 
 
 class ArchiveWriter:
@@ -146,13 +146,13 @@ class ArchiveWriter:
             ops = self._ops[: max(self.max_batch, 1) * 4]
             if not ops:
                 return 0
-            keep = self._keep if self._forgotten else None
-            steps = _steps(ops, keep)
-            if steps is not None:  # messages, checkpoints, authors (backfill, live): one hop
-                await self.store.run_steps(steps)
+            plan = _plan(ops, self._keep if self._forgotten else None)
+            steps = [item for item in plan if isinstance(item, Step)]
+            if len(steps) == len(plan):  # messages, checkpoints, authors (backfill, live)
+                await self.store.run_steps(steps)  # one hop
             else:
                 async with self.store.transaction():
-                    await _apply(self.store, ops, keep)
+                    await _apply(self.store, plan)
             del self._ops[: len(ops)]
             self._landed += len(ops)
             self.flushed_batches += 1
@@ -179,13 +179,7 @@ class ArchiveWriter:
 
     def cursor(self, channel_id: int, last_id: int) -> None:
         """History of ``channel_id`` is complete up to ``last_id`` once what is queued lands."""
-        self._put(
-            _Op(
-                "cursor",
-                lambda s: s.cursors.advance(channel_id, last_id),
-                step=Step(cursor=(channel_id, last_id)),
-            )
-        )
+        self._put(_Op("cursor", _noop, step=Step(cursor=(channel_id, last_id))))
 
     def edit(self, record: MessageRecord) -> None:
         """A message was edited; one we never stored (we were away) is stored now."""
@@ -284,30 +278,29 @@ class ArchiveWriter:
         """Authors seen in history: keep their names without marking them present."""
         if records:
             rows = list(records)
-            self._put(
-                _Op("authors", lambda s: s.members.ensure_many(rows), step=Step(authors=rows))
-            )
+            self._put(_Op("authors", _noop, step=Step(authors=rows)))
 
     def member_left(self, guild_id: int, user_id: int, at: dt.datetime) -> None:
         """A member left or was removed."""
         self._put(_Op("member_left", lambda s: s.members.mark_left(guild_id, user_id, at)))
 
 
-def _steps(
+def _plan(
     ops: Sequence[_Op | MessageRecord], keep: Callable[[MessageRecord], bool] | None
-) -> list[Step] | None:
-    """``ops`` as steps for the database thread, in order, with what :func:`_apply` does
-    (runs of messages merged, forgotten ones dropped, cursors after their messages); None
-    when an op has no such form (edits, deletes, reactions, guild and member changes)."""
-    steps: list[Step] = []
+) -> list[Step | _Op]:
+    """``ops`` in order, runs of consecutive messages merged into one step (messages that
+    ``keep`` refuses, forgotten ones, dropped; None: keep them all) with the cursor moves of
+    live ones after it; an op the database thread can run itself (cursor, authors) becomes
+    its step, any other stays an op."""
+    plan: list[Step | _Op] = []
     run: list[MessageRecord] = []
     advance: dict[int, int] = {}
 
     def drain() -> None:
         if run:
-            steps.append(Step(messages=list(run)))
+            plan.append(Step(messages=list(run)))
             run.clear()
-        steps.extend(Step(cursor=item) for item in advance.items())
+        plan.extend(Step(cursor=item) for item in advance.items())
         advance.clear()
 
     for op in ops:
@@ -322,46 +315,25 @@ def _steps(
                 for m in op.messages:
                     advance[m.channel_id] = max(advance.get(m.channel_id, 0), m.id)
             continue
-        if op.step is None:
-            return None
         drain()
-        steps.append(op.step)
+        plan.append(op if op.step is None else op.step)
     drain()
-    return steps
+    return plan
 
 
 async def _noop(_: Store) -> None:
     return None
 
 
-async def _apply(
-    store: Store, ops: list[_Op | MessageRecord], keep: Callable[[MessageRecord], bool] | None
-) -> None:
-    """Apply ops in order, merging runs of consecutive messages into one executemany; new
-    messages that ``keep`` refuses (forgotten) are dropped (None: keep them all)."""
-    run: list[MessageRecord] = []
-    advance: dict[int, int] = {}
-
-    async def drain() -> None:
-        if run:
-            await store.messages.insert_many(run, touch=True)  # one hop to SQLite's thread
-            run.clear()
-        for channel_id, last_id in advance.items():
-            await store.cursors.advance(channel_id, last_id)
-        advance.clear()
-
-    for op in ops:
-        if type(op) is MessageRecord:
-            if keep is None or keep(op):
-                run.append(op)
+async def _apply(store: Store, plan: Sequence[Step | _Op]) -> None:
+    """A plan with ops the database thread cannot run, one awaited statement at a time."""
+    for item in plan:
+        if isinstance(item, _Op):
+            await item.apply(store)
             continue
-        assert isinstance(op, _Op)
-        if op.kind == "messages":
-            run.extend(op.messages if keep is None else [m for m in op.messages if keep(m)])
-            if op.advance:
-                for m in op.messages:
-                    advance[m.channel_id] = max(advance.get(m.channel_id, 0), m.id)
-            continue
-        await drain()
-        await op.apply(store)
-    await drain()
+        if item.messages:
+            await store.messages.insert_many(item.messages, touch=True)  # one hop
+        if item.cursor is not None:
+            await store.cursors.advance(*item.cursor)
+        if item.authors:
+            await store.members.ensure_many(item.authors)
