@@ -30,6 +30,15 @@ def _check_name(name: str, where: str) -> list[str]:
     return problems
 
 
+def _check_named(entry: dict, where: str) -> tuple[list[str], int]:
+    """A command's or option's name and description, and the characters they count."""
+    problems = _check_name(entry["name"], where)
+    description = entry.get("description", "")
+    if not 1 <= len(description) <= 100:
+        problems.append(f"{where}: description of {len(description)} characters")
+    return problems, len(entry["name"]) + len(description)
+
+
 def _check_options(options: list[dict], where: str) -> tuple[list[str], int]:
     problems: list[str] = []
     size = 0
@@ -41,11 +50,9 @@ def _check_options(options: list[dict], where: str) -> tuple[list[str], int]:
     seen_optional = False
     for option in options:
         at = f"{where} {option['name']}"
-        problems += _check_name(option["name"], at)
-        description = option.get("description", "")
-        if not 1 <= len(description) <= 100:
-            problems.append(f"{at}: description of {len(description)} characters")
-        size += len(option["name"]) + len(description)
+        named, named_size = _check_named(option, at)
+        problems += named
+        size += named_size
         if option["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP):
             inner, inner_size = _check_options(option.get("options", []), at)
             problems += inner
@@ -75,13 +82,10 @@ async def test_every_synced_command_is_within_discords_limits(discord_double, tm
     problems: list[str] = []
     for command in commands:
         where = f"/{command['name']}"
-        problems += _check_name(command["name"], where)
-        description = command.get("description", "")
-        if not 1 <= len(description) <= 100:
-            problems.append(f"{where}: description of {len(description)} characters")
-        inner, size = _check_options(command.get("options", []), where)
-        problems += inner
-        size += len(command["name"]) + len(description)
+        named, size = _check_named(command, where)
+        inner, inner_size = _check_options(command.get("options", []), where)
+        problems += named + inner
+        size += inner_size
         if size > 4000:
             problems.append(f"{where}: {size} characters (at most 4,000)")
     assert not problems, "\n".join(problems)
