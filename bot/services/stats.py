@@ -6,6 +6,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from bot.models import ArchiveStats, GuildRecord
+from bot.recap.markup import count
 
 
 def columns(text: str) -> int:
@@ -31,7 +32,7 @@ def render_stats(stats: ArchiveStats, guilds: Sequence[GuildRecord] = (), *, top
         f"members    {stats.members:>8,}",
         f"messages   {stats.messages:>8,}  ({stats.deleted_messages:,} deleted, content removed"
         + (
-            f"; {stats.system_messages:,} system message{'' if stats.system_messages == 1 else 's'}"
+            f"; {count(stats.system_messages, 'system message')}"
             " such as joins and pins, left out of recaps)"
             if stats.system_messages
             else ")"
