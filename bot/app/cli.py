@@ -6,11 +6,12 @@ import argparse
 import asyncio
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from bot.db import StoreError
+from bot.db import StoreError, explain
 from bot.errors import CliError
 from bot.settings import Settings, SettingsError, configure_logging, load_settings
 
@@ -59,6 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingsError, StoreError, CliError) as exc:
         print(f"hearth: {exc}", file=sys.stderr)
         return 2
+    except sqlite3.Error as exc:  # the disk under a command: full, locked, read-only
+        print(f"hearth: {explain(exc, _db(settings, args))}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `hearth digest | head`: the reader left, not an error
@@ -93,7 +97,7 @@ async def _demo(settings: Settings, args: argparse.Namespace) -> int:
 async def _import(settings: Settings, args: argparse.Namespace) -> int:
     from bot.db import Store
     from bot.ingest.dce_stream import ExportFormatError
-    from bot.ingest.importer import import_file
+    from bot.ingest.importer import ImportStoppedError, import_file
 
     failed = 0
     async with await Store.open(_db(settings, args)) as store:
@@ -105,9 +109,19 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
                 )
             except ExportFormatError as exc:
                 bar.done()
-                print(f"hearth: {exc}", file=sys.stderr)
+                kept = (
+                    f"; the first {exc.committed:,} messages are stored; importing the whole "
+                    "file again adds the rest"
+                    if exc.committed
+                    else ""
+                )
+                print(f"hearth: {exc}{kept}", file=sys.stderr)
                 failed += 1
                 continue
+            except ImportStoppedError as exc:  # the database, not the file: the rest would fail too
+                bar.done()
+                print(f"hearth: {exc}", file=sys.stderr)
+                return 2
             bar.done()
             print(result.line())
     return 1 if failed else 0

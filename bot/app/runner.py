@@ -8,6 +8,7 @@ import logging
 import signal
 
 from bot.app.instance import single_instance
+from bot.db import check_writable
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ async def run_bot(settings: Settings) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):  # Windows
             loop.add_signal_handler(sig, stop.set)
+    check_writable(settings.db_path)  # one line now, not a failed write once connected
     with single_instance(settings.db_path):  # before Discord: a second process sends nothing
         await start_bot(settings, token, stop)
     log.info("stopped")

@@ -24,8 +24,10 @@ from bot.db.channels import ChannelRepository
 from bot.db.connection import (
     StoreError,
     atomically,
+    check_writable,
     connect,
     connect_reader,
+    explain,
     in_db_thread,
     read_transaction,
     schema_version,
@@ -43,7 +45,7 @@ from bot.db.recap import RecapRepository
 from bot.db.retention import RetentionRepository
 from bot.db.stats import StatsRepository
 
-__all__ = ["READERS", "ReadView", "Store", "StoreError"]
+__all__ = ["READERS", "ReadView", "Store", "StoreError", "check_writable", "explain"]
 
 READERS = 2  # read-only connections: concurrent snapshots beyond this wait their turn
 

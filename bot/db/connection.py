@@ -19,12 +19,14 @@ T = TypeVar("T")
 
 MEMORY = ":memory:"
 
+BUSY_SECONDS = 5  # how long a write waits for another process's transaction to end
+
 # Every read-write connection (bench/ingest.py's baselines use the same).
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=5000",
+    f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}",
     # Deleted rows are overwritten with zeros, so forgotten text does not linger in free
     # pages (builds without SQLITE_SECURE_DELETE leave them readable otherwise).
     "PRAGMA secure_delete=ON",
@@ -47,6 +49,59 @@ def migrations() -> list[tuple[int, str, str]]:
     if versions != list(range(1, len(found) + 1)):
         raise StoreError(f"migrations are not numbered 1..n: {versions}")
     return found
+
+
+# SQLite's primary result codes (the low byte of an extended code) that a user can act on.
+_BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 10, 11, 13, 14, 26
+
+
+def explain(exc: sqlite3.Error, path: str) -> str:
+    """One line saying what went wrong with the database at ``path`` and what to do."""
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    if code in (_BUSY, _LOCKED):
+        return (
+            f"database {path} is locked: another process kept it busy for {BUSY_SECONDS} s "
+            "(an import, a backup, or a tool holding a transaction); try again when it is done"
+        )
+    if code == _READONLY:
+        return read_only(path)
+    if code == _FULL:
+        return f"the disk holding database {path} is full: free some space and try again"
+    if code == _IOERR:
+        return f"disk I/O error on database {path} (is its disk full, failing or gone?)"
+    if code in (_CORRUPT, _NOTADB):
+        return f"{path} is not a usable Hearth database ({exc}); restore a backup"
+    if code == _CANTOPEN and Path(path).is_dir():
+        return f"{path} is a folder: give the database file, e.g. {Path(path) / 'hearth.db'}"
+    if code == _CANTOPEN and shares_file(path) and not writable(path):
+        return read_only(path)
+    return f"cannot use database {path}: {exc}"
+
+
+def read_only(path: str) -> str:
+    """The line for a database that may not be written."""
+    return (
+        f"database {path} is read-only (file permissions or a read-only file system): "
+        "Hearth must write it, and the -wal and -shm files beside it"
+    )
+
+
+def writable(path: str) -> bool:
+    """Whether this process may write ``path`` and create files beside it (SQLite's WAL
+    and shared-memory files); ``os.access`` honours read-only mounts and root alike."""
+    folder = Path(path).parent
+    if Path(path).exists() and not os.access(path, os.W_OK):
+        return False
+    while not folder.exists() and folder != folder.parent:  # created on first use
+        folder = folder.parent
+    return os.access(folder, os.W_OK | os.X_OK)
+
+
+def check_writable(path: str) -> None:
+    """Raise :class:`StoreError` now if ``path`` can't be written, before any work starts
+    (the bot would otherwise connect to Discord and fail on its first write)."""
+    if shares_file(path) and not Path(path).is_dir() and not writable(path):
+        raise StoreError(read_only(path))
 
 
 def _exists(path: str) -> bool:
@@ -78,12 +133,16 @@ async def connect(path: str, *, create: bool = True) -> aiosqlite.Connection:
     missing file is an error (a read-only command must not create one from a typo)."""
     if not create and not _exists(path):
         raise StoreError(f"no database at {path} (hearth import or hearth run creates one)")
+    if create:
+        check_writable(path)
     try:
         _create_private(path)
         _preflight(path)
         conn = await aiosqlite.connect(path, isolation_level=None)
-    except (OSError, sqlite3.Error) as exc:
-        raise StoreError(f"cannot open database {path}: {exc}") from None
+    except sqlite3.Error as exc:
+        raise StoreError(explain(exc, path)) from None
+    except OSError as exc:
+        raise StoreError(f"cannot open database {path}: {exc.strerror or exc}") from None
     try:
         conn.row_factory = aiosqlite.Row
         for pragma in PRAGMAS:
@@ -91,7 +150,7 @@ async def connect(path: str, *, create: bool = True) -> aiosqlite.Connection:
         await migrate(conn)
     except sqlite3.DatabaseError as exc:
         await conn.close()
-        raise StoreError(f"cannot use database {path}: {exc}") from None
+        raise StoreError(explain(exc, path)) from None
     except BaseException:
         await conn.close()
         raise
@@ -112,7 +171,7 @@ async def connect_reader(path: str) -> aiosqlite.Connection:
     try:
         conn.row_factory = aiosqlite.Row
         await conn.execute("PRAGMA query_only=ON")
-        await conn.execute("PRAGMA busy_timeout=5000")
+        await conn.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
     except BaseException:
         await conn.close()
         raise

@@ -19,12 +19,13 @@ import contextlib
 import dataclasses
 import logging
 import re
+import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.db import Store
+from bot.db import Store, explain
 from bot.ingest.dce_stream import ExportFormatError, Items, file_items
 from bot.models import (
     ChannelRecord,
@@ -57,6 +58,15 @@ Progress = Callable[[int], None] | None
 
 
 EXPORTED_READABLE = (1 << 10) | (1 << 16)  # VIEW_CHANNEL | READ_MESSAGE_HISTORY
+
+
+class ImportStoppedError(Exception):
+    """The database failed during an import (full, locked, read-only): the text says why and
+    how many messages were stored first (``committed``, whole batches)."""
+
+    def __init__(self, message: str, committed: int) -> None:
+        super().__init__(message)
+        self.committed = committed
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,17 +155,26 @@ async def _import(
                     batch, committed = [], read
                 if progress is not None:
                     progress(read)
+        if channel is None:  # an export without messages still records its channel
+            channel, blocked = await _write_header(store, source, header)
+        new += await _write_batch(store, channel, batch) if batch else 0
+        if read and not blocked:  # the whole export is in: a first backfill may start after it
+            async with store.transaction():
+                await store.cursors.start_at(
+                    channel.id, await store.messages.newest_id(channel.id) or 0
+                )
     except ExportFormatError as exc:
         exc.committed = committed
         raise
-    if channel is None:  # an export without messages still records its channel
-        channel, blocked = await _write_header(store, source, header)
-    new += await _write_batch(store, channel, batch) if batch else 0
-    if read and not blocked:  # the whole export is in: a first backfill may start after it
-        async with store.transaction():
-            await store.cursors.start_at(
-                channel.id, await store.messages.newest_id(channel.id) or 0
-            )
+    except sqlite3.Error as exc:  # the disk, not the file: the next file would fail alike
+        why = explain(exc, store.path)
+        raise ImportStoppedError(
+            f"{source}: stopped after {committed:,} messages (those are stored; importing "
+            f"the file again adds the rest): {why}"
+            if committed
+            else f"{why} (nothing of {source} was stored)",
+            committed,
+        ) from None
     log.debug("imported %s: %d messages read, %d new", source, read, new)
     return ImportResult(source, channel.guild_id, channel.id, channel.name, read, new, read - new)
 

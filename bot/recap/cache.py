@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
+import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
+from bot.db import Store, explain
+from bot.db.recap import CachedSummary
+from bot.recap.markup import count
 from bot.recap.types import Conversation, KeyMessage, Summary
+
+log = logging.getLogger(__name__)
 
 
 def cache_key(conversation: Conversation, backend: str, model: str, language: str) -> str:
@@ -43,3 +51,18 @@ def fallback_summary(conversation: Conversation, note: str) -> Summary:
         backend="fallback",
         note=note,
     )
+
+
+async def save_summaries(store: Store, rows: Sequence[CachedSummary]) -> None:
+    """Store computed summaries. A cache: on a full, locked or read-only disk the recap
+    stands without it, and the log says why."""
+    if not rows:
+        return
+    try:
+        async with store.transaction():
+            await store.recap.put_summaries(rows)
+    except sqlite3.OperationalError as exc:
+        why = explain(exc, store.path)
+        log.warning(
+            "could not cache the summaries of %s: %s", count(len(rows), "conversation"), why
+        )

@@ -22,7 +22,13 @@ from dataclasses import dataclass
 from bot.db import ReadView, Store
 from bot.db.recap import CachedSummary
 from bot.models import GuildSettings
-from bot.recap.cache import cache_key, fallback_summary, summary_from_json, summary_to_json
+from bot.recap.cache import (
+    cache_key,
+    fallback_summary,
+    save_summaries,
+    summary_from_json,
+    summary_to_json,
+)
 from bot.recap.coalesce import RecapCoalescer
 from bot.recap.compose import (
     Digest,
@@ -371,9 +377,7 @@ class RecapService:
                         payload=summary_to_json(made),
                     )
                 )
-        if rows:
-            async with self.store.transaction():
-                await self.store.recap.put_summaries(rows)
+        await save_summaries(self.store, rows)
         log.debug("summaries: %d cached, %d computed", len(result) - len(fresh), len(fresh))
         return result
 

@@ -10,7 +10,9 @@ import sys
 import pytest
 
 
-def hearth(*args: str, env: dict[str, str] | None = None, cwd=None) -> subprocess.CompletedProcess:
+def hearth(
+    *args: str, env: dict[str, str] | None = None, cwd=None, preexec_fn=None
+) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "HEARTH_"))}
     base.pop("OPENAI_API_KEY", None)
     return subprocess.run(
@@ -20,6 +22,7 @@ def hearth(*args: str, env: dict[str, str] | None = None, cwd=None) -> subproces
         timeout=120,
         env={**base, **(env or {})},
         cwd=cwd,
+        preexec_fn=preexec_fn,
     )
 
 
@@ -138,5 +141,5 @@ def test_a_folder_as_database_is_one_line_every_time(tmp_path):
         out = hearth("stats", "--db", str(tmp_path), cwd=tmp_path)
         assert out.returncode == 2
         assert out.stderr.strip().splitlines() == [
-            f"hearth: cannot open database {tmp_path}: unable to open database file"
+            f"hearth: {tmp_path} is a folder: give the database file, e.g. {tmp_path / 'hearth.db'}"
         ]
