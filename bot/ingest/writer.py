@@ -13,10 +13,12 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import sqlite3
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from bot.db import Store
+from bot.db import Store, explain
 from bot.db.messages import Step
 from bot.models import (
     ChannelRecord,
@@ -53,6 +55,8 @@ class ArchiveWriter:
         self._wake = asyncio.Event()
         self._progress = asyncio.Event()  # the flusher finished a round (landed or failed)
         self._flusher_failed = False
+        self._failing: int | None = None  # ops landed when flushes began to fail
+        self._said: tuple[str, float] = ("", 0.0)  # the failure last logged, and when
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._flush_lock = asyncio.Lock()
@@ -128,12 +132,32 @@ class ArchiveWriter:
             try:
                 while await self.flush() and self.pending >= self.max_batch:
                     self._progress.set()
-            except Exception:  # keep the queue, try again after the interval
+            except Exception as exc:  # keep the queue, try again after the interval
                 self._flusher_failed = True
-                log.exception("archive flush failed; %d writes kept for retry", len(self._ops))
+                self._report(exc)
                 self._progress.set()
                 await asyncio.sleep(self.interval)
+            else:
+                if self._failing is not None:
+                    log.info(
+                        "archive writes resumed: %s landed", _writes(self._landed - self._failing)
+                    )
+                    self._failing = None
             self._progress.set()
+
+    def _report(self, exc: Exception) -> None:
+        """Log a failed flush: a bug with its traceback; the disk (full, locked, read-only) as
+        one line, repeated only when its reason changes or a minute has passed."""
+        if self._failing is None:
+            self._failing = self._landed
+        kept = f"{_writes(len(self._ops))} kept for retry"
+        if not isinstance(exc, sqlite3.OperationalError):
+            log.exception("archive flush failed; %s", kept)
+            return
+        why, now = explain(exc, self.store.path), time.monotonic()
+        if why != self._said[0] or now - self._said[1] >= 60:
+            self._said = (why, now)
+            log.error("archive flush failed: %s; %s", why, kept)
 
     @property
     def pending(self) -> int:
@@ -283,6 +307,10 @@ class ArchiveWriter:
     def member_left(self, guild_id: int, user_id: int, at: dt.datetime) -> None:
         """A member left or was removed."""
         self._put(_Op("member_left", lambda s: s.members.mark_left(guild_id, user_id, at)))
+
+
+def _writes(n: int) -> str:
+    return f"{n:,} write" if n == 1 else f"{n:,} writes"
 
 
 def _plan(

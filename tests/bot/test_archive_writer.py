@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
+import sqlite3
 
 import pytest
 
@@ -202,3 +204,31 @@ async def test_a_producer_waiting_on_backpressure_is_released_when_the_writer_st
     await writer.stop()
     await asyncio.wait_for(producer, timeout=5)
     assert writer.pending == 0
+
+
+async def test_a_locked_database_is_one_log_line_until_writes_resume(store, caplog):
+    # It logged a traceback on every retry: each 5 s of a long import beside the bot.
+    await store.conn.execute("PRAGMA busy_timeout=50")  # the lock wait, shortened
+    holder = sqlite3.connect(store.path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    writer = ArchiveWriter(store, interval=0.02)
+    writer.start()
+    try:
+        with caplog.at_level(logging.INFO, logger="bot.ingest.writer"):
+            writer.message(msg(1))
+            for _ in range(200):
+                await asyncio.sleep(0.01)
+            failed = [r for r in caplog.records if r.levelno >= logging.WARNING]
+            assert len(failed) == 1 and failed[0].exc_info is None, failed
+            assert f"database {store.path} is locked" in failed[0].getMessage()
+            assert "1 write kept for retry" in failed[0].getMessage()
+            holder.execute("ROLLBACK")
+            for _ in range(200):
+                await asyncio.sleep(0.01)
+                if writer.pending == 0:
+                    break
+        assert writer.pending == 0 and await store.messages.get(1) is not None
+        assert "archive writes resumed: 1 write landed" in caplog.text
+    finally:
+        holder.close()
+        await writer.stop()
