@@ -6,7 +6,9 @@ This is the only module that reads configuration. Secrets are :class:`SecretStr`
 
 from __future__ import annotations
 
+import base64
 import logging
+import re
 from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -94,7 +96,14 @@ class Settings(BaseSettings):
                 "DISCORD_TOKEN is not set: put your bot token in the environment or in .env "
                 "(see .env.example), or run `hearth demo` to try Hearth offline"
             )
-        return self.discord_token.get_secret_value()
+        token = self.discord_token.get_secret_value()
+        problem = token_problem(token)
+        if problem:
+            raise SettingsError(
+                f"DISCORD_TOKEN {problem}: copy it again from the Developer Portal "
+                "(Bot > Reset Token)"
+            )
+        return token
 
     def require_openai(self) -> None:
         """Fail early when the OpenAI backend is selected without a key."""
@@ -103,6 +112,43 @@ class Settings(BaseSettings):
                 "OPENAI_API_KEY is not set but HEARTH_SUMMARIZER=openai: set the key "
                 "(any value for a local server such as Ollama) or use HEARTH_SUMMARIZER=extractive"
             )
+
+
+_PART = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def token_user_id(token: str) -> int | None:
+    """The bot user id a token's first part encodes (base64 of its digits), or None when
+    the token does not have a bot token's shape. Not a secret: Discord shows the id."""
+    parts = token.split(".")
+    if len(parts) != 3 or not all(_PART.fullmatch(p) for p in parts):
+        return None
+    if len(parts[1]) < 6 or len(parts[2]) < 27:
+        return None
+    try:
+        head = base64.urlsafe_b64decode(parts[0] + "=" * (-len(parts[0]) % 4)).decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return int(head) if head.isdigit() and 0 < int(head) < 2**64 else None
+
+
+def token_problem(token: str) -> str | None:
+    """What is wrong with a token's shape, in words that never repeat the token."""
+    if token_user_id(token) is not None:
+        return None
+    if token.lower().startswith("bot "):
+        return "must be the token alone, without the 'Bot ' in front"
+    if token[:1] in "\"'" and token[-1:] in "\"'" and len(token) > 1:
+        return "has quotes around it: remove them"
+    if token != token.strip() or any(c.isspace() for c in token):
+        return "has a space or a line break in it"
+    if token.isdigit():
+        return "looks like an application id, not the bot token"
+    if re.fullmatch(r"[0-9a-f]{64}", token):
+        return "looks like the application's public key, not the bot token"
+    if "." not in token and len(token) == 32:
+        return "looks like the OAuth2 client secret, not the bot token"
+    return "does not look like a bot token (three parts joined by dots)"
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -25,6 +25,7 @@ from bot.delivery.service import (
     Embeds,
     TransientDeliveryError,
 )
+from bot.errors import CliError
 from bot.ingest import retention
 from bot.ingest.writer import ArchiveWriter
 from bot.models import Place
@@ -241,7 +242,7 @@ async def start_bot(settings: Settings, token: str, stop: asyncio.Event) -> None
     bot = HearthBot(settings)
     try:
         async with bot:
-            runner = asyncio.create_task(bot.start(token), name="hearth-bot")
+            runner = asyncio.create_task(_serve(bot, token), name="hearth-bot")
             stopper = asyncio.create_task(stop.wait(), name="hearth-stop")
             done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
             stopper.cancel()
@@ -262,6 +263,21 @@ async def start_bot(settings: Settings, token: str, stop: asyncio.Event) -> None
             "'Message Content Intent' for the bot in the Developer Portal (Bot > Privileged "
             "Gateway Intents)"
         ) from None
+
+
+async def _serve(bot: HearthBot, token: str) -> None:
+    """``bot.start`` in its two steps: a failure to reach Discord at login is one line (once
+    connected, discord.py reconnects on its own)."""
+    try:
+        await bot.login(token)
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        where = bot.settings.discord_api_base
+        reason = str(exc) or type(exc).__name__
+        raise CliError(
+            f"cannot reach Discord at {where}: {reason} (check the network, a proxy, or "
+            "DISCORD_API_BASE)"
+        ) from None
+    await bot.connect()
 
 
 class DiscordPublisher:

@@ -40,7 +40,7 @@ class DiscordDouble(MessageEvents, GuildEvents, InteractionEvents):
     def __init__(
         self,
         *,
-        token: str = "double-token",
+        token: str | None = None,
         bot_name: str = "Hearth",
         heartbeat_interval_ms: int = 1000,
         host: str = "127.0.0.1",

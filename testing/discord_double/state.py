@@ -6,8 +6,11 @@ and gateway events are the store plus the few gateway-only keys (``guild_id``, `
 
 from __future__ import annotations
 
+import base64
 import copy
+import os
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -35,14 +38,26 @@ class GuildRecord:
         return int(self.data["id"])
 
 
+def bot_token(user_id: int) -> str:
+    """A token shaped as Discord issues them: base64 of the bot's user id, a timestamp, and
+    an HMAC (random bytes here), each base64url without padding, joined by dots."""
+
+    def b64(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+    return ".".join(
+        (b64(str(user_id).encode()), b64(int(time.time()).to_bytes(4, "big")), b64(os.urandom(27)))
+    )
+
+
 class DoubleState:
     """In-memory store of everything the double knows."""
 
-    def __init__(self, *, token: str, bot_name: str = "Hearth") -> None:
+    def __init__(self, *, token: str | None = None, bot_name: str = "Hearth") -> None:
         self.ids = SnowflakeGenerator()
-        self.token = token
         self.bot_user: JSON = p.user(self.ids.next(), bot_name, bot=True)
         self.bot_id = int(self.bot_user["id"])
+        self.token = token or bot_token(self.bot_id)
         # Modern applications share their id with their bot user.
         self.application_id = self.bot_id
         self.owner_user: JSON = p.user(self.ids.next(), "app-owner")

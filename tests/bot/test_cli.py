@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import subprocess
 import sys
 
@@ -33,6 +34,32 @@ def test_run_without_token_is_one_clear_line(tmp_path):
     assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
 
 
+TOKEN = "MTA5ODc2NTQzMjEwOTg3NjU0Mw.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"  # shape only
+
+
+def test_a_malformed_token_is_one_line_before_anything_starts(tmp_path):
+    out = hearth("run", env={"DISCORD_TOKEN": "not-a-token"}, cwd=tmp_path)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert out.stderr.strip().splitlines() == [
+        "hearth: DISCORD_TOKEN does not look like a bot token (three parts joined by dots): "
+        "copy it again from the Developer Portal (Bot > Reset Token)"
+    ]
+    assert not list(tmp_path.iterdir())  # no database, no lock: nothing started
+
+
+def test_discord_out_of_reach_at_login_is_one_line(tmp_path):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    api = f"http://127.0.0.1:{port}/api/v10"
+    out = hearth("run", env={"DISCORD_TOKEN": TOKEN, "DISCORD_API_BASE": api}, cwd=tmp_path)
+    assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+    ours = [line for line in out.stderr.splitlines() if line.startswith("hearth: ")]
+    assert ours == [ours[-1]] and out.stderr.strip().endswith(ours[-1])
+    assert ours[0].startswith(f"hearth: cannot reach Discord at {api}: "), ours
+    assert TOKEN not in out.stderr
+
+
 def test_bad_setting_is_one_clear_line(tmp_path):
     out = hearth("stats", env={"HEARTH_LOG_LEVEL": "chatty"}, cwd=tmp_path)
     assert out.returncode == 2 and "HEARTH_LOG_LEVEL" in out.stderr
@@ -40,7 +67,7 @@ def test_bad_setting_is_one_clear_line(tmp_path):
 
 
 def test_openai_without_key_fails_at_start(tmp_path):
-    out = hearth("run", env={"DISCORD_TOKEN": "x", "HEARTH_SUMMARIZER": "openai"}, cwd=tmp_path)
+    out = hearth("run", env={"DISCORD_TOKEN": TOKEN, "HEARTH_SUMMARIZER": "openai"}, cwd=tmp_path)
     assert out.returncode == 2 and "OPENAI_API_KEY" in out.stderr
 
 

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot.settings import SettingsError, load_settings
+from bot.settings import SettingsError, load_settings, token_user_id
 
 ALL = [
     "DISCORD_TOKEN",
@@ -64,13 +64,13 @@ def test_invalid_setting_names_itself_in_one_line(monkeypatch, name, value):
 
 
 def test_secrets_never_reach_logs_or_repr(monkeypatch, caplog):
-    monkeypatch.setenv("DISCORD_TOKEN", "tok.en.SECRET1")
+    monkeypatch.setenv("DISCORD_TOKEN", SECRET_TOKEN)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-SECRET2")
     s = load_settings()
     with caplog.at_level(logging.DEBUG):
         logging.getLogger("test").info("settings: %s %r", s, s)
     assert "SECRET" not in caplog.text and "SECRET" not in repr(s)
-    assert s.require_token() == "tok.en.SECRET1"
+    assert s.require_token() == SECRET_TOKEN
 
 
 def test_missing_token_and_key_are_clear(monkeypatch):
@@ -86,3 +86,38 @@ def test_env_example_copied_as_is_is_valid(tmp_path):
     (tmp_path / ".env").write_text(example)
     s = load_settings()
     assert s.discord_token is None and s.weekly_tokens is None and s.db_path == "./hearth.db"
+
+
+GOOD = "MTA5ODc2NTQzMjEwOTg3NjU0Mw.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
+SECRET_TOKEN = "MTA5ODc2NTQzMjEwOTg3NjU0Mw.GaBcDe.SECRET1abcdefghijklmnopqrstuvwxyz"
+
+
+@pytest.mark.parametrize(
+    ("token", "hint"),
+    [
+        ("not-a-token", "does not look like a bot token"),
+        (f"Bot {GOOD}", "without the 'Bot ' in front"),
+        (f'"{GOOD}"', "quotes"),
+        (f"{GOOD[:30]} {GOOD[30:]}", "space"),
+        ("0123456789abcdefABCDEF_-ghijklmn", "client secret"),
+        ("1098765432109876543", "application id"),
+        ("ab" * 32, "public key"),
+        ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlLWJ5dGVzLWhlcmUtMDEyMw", "bot token"),
+    ],
+)
+def test_a_token_of_the_wrong_shape_is_refused_before_connecting(monkeypatch, token, hint):
+    monkeypatch.setenv("DISCORD_TOKEN", token)
+    with pytest.raises(SettingsError) as err:
+        load_settings().require_token()
+    text = str(err.value)
+    assert text.startswith("DISCORD_TOKEN ") and hint in text and "\n" not in text
+    assert "Reset Token" in text
+    assert token.strip('"') not in text and GOOD[-20:] not in text  # never echoed
+
+
+def test_a_token_names_its_bot_user(monkeypatch):
+    monkeypatch.setenv("DISCORD_TOKEN", GOOD)
+    settings = load_settings()
+    assert settings.require_token() == GOOD
+    assert token_user_id(GOOD) == 1098765432109876543
+    assert token_user_id("not-a-token") is None
