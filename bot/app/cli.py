@@ -33,6 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--db", help="database path (default: HEARTH_DB or ./hearth.db)")
     stats = sub.add_parser("stats", help="print what is stored")
     stats.add_argument("--db", help="database path (default: HEARTH_DB or ./hearth.db)")
+    backup = sub.add_parser("backup", help="copy the database safely, even while the bot runs")
+    backup.add_argument("path", metavar="PATH", help="the copy's file, or a folder to put it in")
+    backup.add_argument("--db", help="database path (default: HEARTH_DB or ./hearth.db)")
     digest = sub.add_parser("digest", help="print a circle digest as Markdown")
     recap = sub.add_parser("recap", help="print one member's recap as Markdown")
     recap.add_argument("--member", required=True, help="member id, name or display name")
@@ -136,6 +139,14 @@ async def _stats(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _backup(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.db.backup import backup
+    from bot.timeutil import utcnow
+
+    print(backup(_db(settings, args), args.path, utcnow()).line())
+    return 0
+
+
 async def _digest(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app.render_cli import print_digest
 
@@ -180,6 +191,7 @@ _COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "demo": _sync(_demo),
     "import": _sync(_import),
     "stats": _sync(_stats),
+    "backup": _backup,
     "digest": _sync(_digest),
     "recap": _sync(_recap),
 }
