@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import sqlite3
@@ -33,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--db", help="database path (default: HEARTH_DB or ./hearth.db)")
     stats = sub.add_parser("stats", help="print what is stored")
     stats.add_argument("--db", help="database path (default: HEARTH_DB or ./hearth.db)")
+    stats.add_argument("--json", action="store_true", help="print JSON (ids as strings)")
     backup = sub.add_parser("backup", help="copy the database safely, even while the bot runs")
     backup.add_argument("path", metavar="PATH", help="the copy's file, or a folder to put it in")
     backup.add_argument("--db", help="database path (default: HEARTH_DB or ./hearth.db)")
@@ -45,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--until", help="end, ISO 8601 (default: now)")
         p.add_argument("--db", help="database path (default: HEARTH_DB or ./hearth.db)")
     digest.add_argument("--channel", type=int, help="digest channel id (who reads it decides)")
+    digest.add_argument("--json", action="store_true", help="print JSON (ids as strings)")
     return parser
 
 
@@ -132,10 +135,14 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _stats(settings: Settings, args: argparse.Namespace) -> int:
     from bot.db import Store
-    from bot.services.stats import render_stats
+    from bot.services.stats import render_stats, stats_json
 
     async with await Store.open(_db(settings, args), create=False) as store:
-        print(render_stats(await store.stats.archive(), await store.guilds.list()))
+        stats, guilds = await store.stats.archive(), await store.guilds.list()
+    if args.json:
+        print(json.dumps(stats_json(stats, guilds), ensure_ascii=False, indent=2))
+    else:
+        print(render_stats(stats, guilds))
     return 0
 
 

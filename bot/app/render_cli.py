@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import json
 from collections.abc import AsyncIterator
 
 from bot.db import Store
 from bot.errors import CliError
 from bot.recap import RecapService, render_markdown
+from bot.recap.render_json import digest_json
 from bot.recap.summarize.backend import build_recaps, close_recaps
 from bot.settings import Settings
 from bot.timeutil import parse_iso, utcnow
@@ -80,6 +82,8 @@ async def print_digest(settings: Settings, args: argparse.Namespace, db: str) ->
             raise CliError(f"no channel {args.channel} in guild {guild_id} (try `hearth stats`)")
         async with _service(store, settings) as service:
             digest = await service.digest(guild_id, since, until, channel_id=args.channel)
+        if args.json:
+            return json.dumps(digest_json(digest), ensure_ascii=False, indent=2)
         return render_markdown(digest) + await _hint(store, guild_id, since, until)
 
 

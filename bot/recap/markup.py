@@ -184,6 +184,13 @@ def model_text(text: str, labels: Labels | None = None, limit: int | None = None
     return clean(text, labels, limit, links="drop")
 
 
+def plain(text: str, labels: Labels | None = None, *, model: bool = False) -> str:
+    """Text for JSON: mentions resolved to names, on one line, no Markdown escaping; text a
+    model wrote loses its links (as everywhere: Hearth's own jump links stand beside it)."""
+    flat = _SPACE.sub(" ", resolve(visible(text), labels)).strip()
+    return drop_links(flat) if model else flat
+
+
 def count(n: int, noun: str) -> str:
     """``1 message``, ``2 messages`` (English nouns with a plain plural only)."""
     return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
