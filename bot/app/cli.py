@@ -35,6 +35,10 @@ def _parser() -> argparse.ArgumentParser:
     stats = sub.add_parser("stats", help="print what is stored")
     stats.add_argument("--db", help="database path (default: HEARTH_DB or ./hearth.db)")
     stats.add_argument("--json", action="store_true", help="print JSON (ids as strings)")
+    health = sub.add_parser(
+        "health", help="exit 0 if a bot runs here and is connected (healthcheck)"
+    )
+    health.add_argument("--db", help="database path (default: HEARTH_DB or ./hearth.db)")
     backup = sub.add_parser("backup", help="copy the database safely, even while the bot runs")
     backup.add_argument("path", metavar="PATH", help="the copy's file, or a folder to put it in")
     backup.add_argument("--db", help="database path (default: HEARTH_DB or ./hearth.db)")
@@ -146,6 +150,16 @@ async def _stats(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _health(settings: Settings, args: argparse.Namespace) -> int:
+    import time
+
+    from bot.app.instance import health
+
+    ok, line = health(_db(settings, args), time.time())
+    print(f"{'ok' if ok else 'unhealthy'}: {line}")
+    return 0 if ok else 1
+
+
 def _backup(settings: Settings, args: argparse.Namespace) -> int:
     from bot.db.backup import backup
     from bot.timeutil import utcnow
@@ -199,6 +213,7 @@ _COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "import": _sync(_import),
     "stats": _sync(_stats),
     "backup": _backup,
+    "health": _health,
     "digest": _sync(_digest),
     "recap": _sync(_recap),
 }

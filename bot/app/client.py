@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -237,15 +239,37 @@ class HearthBot(commands.Bot):
             await super().close()
 
 
-async def start_bot(settings: Settings, token: str, stop: asyncio.Event) -> None:
-    """Run until ``stop`` is set or the connection fails for good; always flush on the way out."""
+BEAT_SECONDS = 30
+
+
+async def _beat(bot: HearthBot, beat: Callable[[float], None]) -> None:
+    """Tell ``hearth health`` the bot is connected, every :data:`BEAT_SECONDS`."""
+    while True:
+        await bot.wait_until_ready()
+        if bot.ws is not None and bot.ws.open and not bot.is_closed():
+            with contextlib.suppress(OSError):  # a full disk must not stop the bot
+                beat(time.time())
+        await asyncio.sleep(BEAT_SECONDS)
+
+
+async def start_bot(
+    settings: Settings,
+    token: str,
+    stop: asyncio.Event,
+    beat: Callable[[float], None] | None = None,
+) -> None:
+    """Run until ``stop`` is set or the connection fails for good; always flush on the way out.
+    ``beat(now)`` is called while connected (the lock file's heartbeat)."""
     bot = HearthBot(settings)
     try:
         async with bot:
             runner = asyncio.create_task(_serve(bot, token), name="hearth-bot")
             stopper = asyncio.create_task(stop.wait(), name="hearth-stop")
+            beater = asyncio.create_task(_beat(bot, beat), name="hearth-beat") if beat else None
             done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
             stopper.cancel()
+            if beater is not None:
+                beater.cancel()
             if runner in done:
                 runner.result()
             else:

@@ -46,12 +46,58 @@ def lock_path(db_path: str) -> Path | None:
     return Path(os.path.realpath(path) + ".lock")
 
 
+STALE_SECONDS = 120  # no beat for this long: unhealthy (the bot beats every 30 s)
+
+
+class Lease:
+    """The held lock. ``beat`` records that the bot is connected to Discord, for
+    ``hearth health`` (a container's healthcheck) to read without touching the database."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def beat(self, at: float) -> None:
+        """Write ``pid`` and the time of this beat into the lock file."""
+        data = f"{os.getpid()}\n{int(at)}\n".encode("ascii")
+        os.pwrite(self.fd, data, 0)
+        os.ftruncate(self.fd, len(data))
+
+
+def health(db_path: str, now: float) -> tuple[bool, str]:
+    """Whether a bot holds ``db_path``'s lock and beat within :data:`STALE_SECONDS`."""
+    path = lock_path(db_path)
+    if path is None or fcntl is None:
+        return False, f"{db_path} has no lock file to read (an in-memory database)"
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False, f"no Hearth is running on {db_path}"
+    except OSError as exc:
+        return False, f"cannot read the lock {path}: {exc.strerror}"
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:  # held: a bot is running
+            text = os.pread(fd, 64, 0).decode("ascii", "replace").split()
+        else:
+            return False, f"no Hearth is running on {db_path}"
+    finally:
+        os.close(fd)
+    pid = text[0] if text else "unknown"
+    if len(text) < 2 or not text[1].isdigit():
+        return False, f"Hearth (pid {pid}) has not connected to Discord yet"
+    ago = int(now - int(text[1]))
+    if ago > STALE_SECONDS:
+        return False, f"Hearth (pid {pid}) last connected to Discord {ago} s ago"
+    return True, f"Hearth (pid {pid}) connected to Discord {ago} s ago"
+
+
 @contextlib.contextmanager
-def single_instance(db_path: str) -> Iterator[None]:
+def single_instance(db_path: str) -> Iterator[Lease | None]:
     """Hold the database's lock while the body runs, or raise :class:`AlreadyRunningError`."""
     path = lock_path(db_path)
     if path is None or fcntl is None:
-        yield
+        yield None
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -74,6 +120,6 @@ def single_instance(db_path: str) -> Iterator[None]:
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
-        yield
+        yield Lease(fd)
     finally:
         os.close(fd)  # releases the lock

@@ -27,7 +27,7 @@ async def run_bot(settings: Settings) -> int:
         with contextlib.suppress(NotImplementedError):  # Windows
             loop.add_signal_handler(sig, stop.set)
     check_writable(settings.db_path)  # one line now, not a failed write once connected
-    with single_instance(settings.db_path):  # before Discord: a second process sends nothing
-        await start_bot(settings, token, stop)
+    with single_instance(settings.db_path) as lease:  # before Discord: a second sends nothing
+        await start_bot(settings, token, stop, lease.beat if lease else None)
     log.info("stopped")
     return 0

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from bot.app.instance import AlreadyRunningError, lock_path, single_instance
+from bot.app.instance import STALE_SECONDS, AlreadyRunningError, health, lock_path, single_instance
 from bot.errors import CliError
 
 
@@ -62,3 +62,22 @@ def test_a_lock_file_of_another_kind_is_one_line(tmp_path):
     (tmp_path / "hearth.db.lock").mkdir()  # not a file: open() fails with EISDIR
     with pytest.raises(CliError, match="cannot take the lock"):
         enter(str(tmp_path / "hearth.db"))
+
+
+def test_health_reads_the_lease(tmp_path):
+    db = str(tmp_path / "h.db")
+    assert health(db, now=1000.0) == (False, f"no Hearth is running on {db}")
+    with single_instance(db) as lease:
+        assert lease is not None
+        ok, line = health(db, now=1000.0)
+        assert not ok and line.startswith(
+            f"Hearth (pid {os.getpid()}) has not connected to Discord"
+        )
+        lease.beat(1000.0)
+        assert health(db, now=1100.0) == (
+            True,
+            f"Hearth (pid {os.getpid()}) connected to Discord 100 s ago",
+        )
+        ok, line = health(db, now=1000.0 + STALE_SECONDS + 1)
+        assert not ok and "last connected to Discord 121 s ago" in line
+    assert health(db, now=1000.0)[0] is False

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from tests.bot.test_cli import hearth
 from tests.e2e.harness import BotProcess
 
 pytestmark = pytest.mark.e2e
@@ -31,3 +32,29 @@ async def test_start_banner_and_no_library_noise(discord_double, tmp_path):
     assert "1 guild" in banner[0] and "hearth.db" in banner[0] and "extractive" in banner[0]
     assert "no digest channel yet (an admin runs /hearth setup)" in log, log
     assert discord_double.token not in log
+
+
+async def test_health_is_ok_while_connected_and_not_after_stop(discord_double, tmp_path):
+    db = tmp_path / "hearth.db"
+    proc = BotProcess(discord_double, db, tmp_path / "bot.log")
+    proc.start()
+    try:
+        for _ in range(300):
+            if "Hearth is running" in proc.log():
+                break
+            await asyncio.sleep(0.05)
+        for _ in range(100):  # the first beat follows READY
+            healthy = hearth("health", "--db", str(db))
+            if healthy.returncode == 0:
+                break
+            await asyncio.sleep(0.05)
+        assert healthy.returncode == 0, healthy.stdout + healthy.stderr
+        assert healthy.stdout.startswith("ok: Hearth (pid ") and "connected to Discord" in (
+            healthy.stdout
+        )
+    finally:
+        assert proc.stop() == 0
+    gone = hearth("health", "--db", str(db))
+    assert gone.returncode == 1 and gone.stdout.startswith(
+        f"unhealthy: no Hearth is running on {db}"
+    )
