@@ -35,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     stats = sub.add_parser("stats", help="print what is stored")
     stats.add_argument("--db", help="database path (default: HEARTH_DB or ./hearth.db)")
     stats.add_argument("--json", action="store_true", help="print JSON (ids as strings)")
+    doctor = sub.add_parser("doctor", help="check the setup and say what to fix")
+    doctor.add_argument("--db", help="database path (default: HEARTH_DB or ./hearth.db)")
     health = sub.add_parser(
         "health", help="exit 0 if a bot runs here and is connected (healthcheck)"
     )
@@ -150,6 +152,15 @@ async def _stats(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _doctor(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app.doctor import FAIL, run_doctor
+
+    found = await run_doctor(settings, _db(settings, args))
+    for check in found:
+        print(check.line())
+    return 1 if any(c.level == FAIL for c in found) else 0
+
+
 def _health(settings: Settings, args: argparse.Namespace) -> int:
     import time
 
@@ -214,6 +225,7 @@ _COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "stats": _sync(_stats),
     "backup": _backup,
     "health": _health,
+    "doctor": _sync(_doctor),
     "digest": _sync(_digest),
     "recap": _sync(_recap),
 }

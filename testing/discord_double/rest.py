@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import forms
+from . import forms, perms
 from . import rest_interactions as ri
 from . import rest_messages as rm
 from . import rest_threads as rt
@@ -32,6 +32,39 @@ async def get_me(request: web.Request) -> web.Response:
     """``GET /users/@me``."""
     state = double_of(request).state
     return json_response(dict(state.bot_user, verified=True, mfa_enabled=False, email=None))
+
+
+async def get_my_guilds(request: web.Request) -> web.Response:
+    """``GET /users/@me/guilds``: partial guilds, by id, ``before``/``after``/``limit``
+    (1-200, default 200) and ``with_counts`` as Discord documents them."""
+    state = double_of(request).state
+    query = request.query
+    limit = int(query.get("limit", 200))
+    if not 1 <= limit <= 200:
+        raise ApiError(400, 50035, "Invalid Form Body")
+    after, before = int(query.get("after", 0)), int(query.get("before", 2**64))
+    found = []
+    for gid in sorted(state.guilds):
+        if not after < gid < before or state.bot_id not in state.guilds[gid].members:
+            continue
+        record = state.guilds[gid]
+        data, roles = record.data, [int(r) for r in record.members[state.bot_id]["roles"]]
+        owner = int(data.get("owner_id", 0)) == state.bot_id
+        granted = perms.ALL if owner else perms.base_permissions(data, record.roles, roles)
+        partial: JSON = {
+            "id": str(gid),
+            "name": data["name"],
+            "icon": data.get("icon"),
+            "banner": data.get("banner"),
+            "owner": owner,
+            "permissions": str(granted),
+            "features": list(data.get("features", [])),
+        }
+        if query.get("with_counts") in ("true", "True", "1"):
+            partial["approximate_member_count"] = len(record.members)
+            partial["approximate_presence_count"] = 0
+        found.append(partial)
+    return json_response(found[:limit])
 
 
 async def get_user(request: web.Request) -> web.Response:
@@ -69,7 +102,7 @@ async def get_application(request: web.Request) -> web.Response:
             "owner": state.owner_user,
             "verify_key": "0" * 64,
             "team": None,
-            "flags": 1 << 19 | 1 << 15,
+            "flags": state.application_flags,
             "bot": state.bot_user,
             "redirect_uris": [],
             "interactions_endpoint_url": None,
@@ -219,6 +252,7 @@ def routes() -> list[web.RouteDef]:
     """Every REST route of the double, under ``/api/v10``."""
     table: list[tuple[str, str, Any]] = [
         ("GET", "/users/@me", get_me),
+        ("GET", "/users/@me/guilds", get_my_guilds),
         ("POST", "/users/@me/channels", create_dm),
         ("GET", "/users/{user_id}", get_user),
         ("GET", "/oauth2/applications/@me", get_application),

@@ -60,6 +60,9 @@ class DoubleState:
         self.token = token or bot_token(self.bot_id)
         # Modern applications share their id with their bot user.
         self.application_id = self.bot_id
+        # GATEWAY_MESSAGE_CONTENT_LIMITED | GATEWAY_GUILD_MEMBERS_LIMITED: a bot in under 100
+        # guilds with both privileged intents switched on in the Developer Portal.
+        self.application_flags = 1 << 19 | 1 << 15
         self.owner_user: JSON = p.user(self.ids.next(), "app-owner")
         self.users: dict[int, JSON] = {
             self.bot_id: self.bot_user,
