@@ -108,7 +108,9 @@ def single_instance(db_path: str) -> Iterator[Lease | None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            # "pid\nbeat": the pid alone (the beat is for hearth health)
+            held = os.pread(fd, 64, 0).decode("ascii", "replace").split()
+            holder = held[0] if held else "unknown"
             raise AlreadyRunningError(
                 f"another Hearth (pid {holder}) is already running on {db_path}; stop it first "
                 "(two would both send every digest), or give this one its own HEARTH_DB"
