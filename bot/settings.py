@@ -10,6 +10,7 @@ import base64
 import logging
 import re
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -80,6 +81,9 @@ class Settings(BaseSettings):
     def _check_api_base(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        parts = urlsplit(value)
+        if parts.username or parts.password:  # never echoed: pydantic's msg omits the input
+            raise ValueError("must not hold a user or password (the token goes in a header)")
         return value.rstrip("/")
 
     @field_validator("discord_gateway_url", mode="after")
@@ -112,6 +116,13 @@ class Settings(BaseSettings):
                 "OPENAI_API_KEY is not set but HEARTH_SUMMARIZER=openai: set the key "
                 "(any value for a local server such as Ollama) or use HEARTH_SUMMARIZER=extractive"
             )
+
+
+def public_host(url: str) -> str:
+    """``host[:port]`` of a URL, without credentials, path or query (safe to print)."""
+    parts = urlsplit(url)
+    host = parts.hostname or "the configured endpoint"
+    return f"{host}:{parts.port}" if parts.port else host
 
 
 _PART = re.compile(r"[A-Za-z0-9_-]+")

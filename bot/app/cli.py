@@ -12,8 +12,8 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from bot.db import StoreError, explain
-from bot.errors import CliError
+from bot.db import StoreError, explain, is_temporary
+from bot.errors import EX_TEMPFAIL, CliError
 from bot.settings import Settings, SettingsError, configure_logging, load_settings
 
 log = logging.getLogger(__name__)
@@ -71,10 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(settings, args)
     except (SettingsError, StoreError, CliError) as exc:
         print(f"hearth: {exc}", file=sys.stderr)
-        return 2
+        return EX_TEMPFAIL if getattr(exc, "temporary", False) else 2
     except sqlite3.Error as exc:  # the disk under a command: full, locked, read-only
         print(f"hearth: {explain(exc, _db(settings, args))}", file=sys.stderr)
-        return 2
+        return EX_TEMPFAIL if is_temporary(exc) else 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `hearth digest | head`: the reader left, not an error
@@ -113,7 +113,7 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
 
     failed = 0
     async with await Store.open(_db(settings, args)) as store:
-        for path in args.files:
+        for n, path in enumerate(args.files):
             bar = _Progress(path)
             try:
                 result = await import_file(
@@ -132,8 +132,10 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
                 continue
             except ImportStoppedError as exc:  # the database, not the file: the rest would fail too
                 bar.done()
-                print(f"hearth: {exc}", file=sys.stderr)
-                return 2
+                rest = args.files[n + 1 :]
+                skipped = f"; not imported: {', '.join(rest)}" if rest else ""
+                print(f"hearth: {exc}{skipped}", file=sys.stderr)
+                return EX_TEMPFAIL if exc.temporary else 2
             bar.done()
             print(result.line())
     return 1 if failed else 0

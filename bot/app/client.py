@@ -27,7 +27,7 @@ from bot.delivery.service import (
     Embeds,
     TransientDeliveryError,
 )
-from bot.errors import CliError
+from bot.errors import CliError, TemporaryError
 from bot.ingest import retention
 from bot.ingest.writer import ArchiveWriter
 from bot.models import Place
@@ -37,7 +37,7 @@ from bot.services.archive import ArchiveService
 from bot.services.guild_config import GuildConfigService
 from bot.services.members import MemberService
 from bot.services.privacy import PrivacyService
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings, SettingsError, public_host
 from bot.timeutil import snowflake_at, utcnow
 
 log = logging.getLogger(__name__)
@@ -292,15 +292,22 @@ async def start_bot(
 async def _serve(bot: HearthBot, token: str) -> None:
     """``bot.start`` in its two steps: a failure to reach Discord at login is one line (once
     connected, discord.py reconnects on its own)."""
+    where = public_host(bot.settings.discord_api_base)
     try:
         await bot.login(token)
-    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-        where = bot.settings.discord_api_base
-        reason = str(exc) or type(exc).__name__
-        raise CliError(
+    except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+        os_error = getattr(exc, "os_error", None)  # aiohttp's own text repeats the URL
+        reason = getattr(os_error, "strerror", None) or type(exc).__name__
+        raise TemporaryError(
             f"cannot reach Discord at {where}: {reason} (check the network, a proxy, or "
             "DISCORD_API_BASE)"
         ) from None
+    except discord.DiscordServerError as exc:
+        raise TemporaryError(
+            f"Discord at {where} answered HTTP {exc.status} at login: try again later"
+        ) from None
+    except discord.HTTPException as exc:
+        raise CliError(f"Discord at {where} refused the login: HTTP {exc.status}") from None
     await bot.connect()
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from bot.db import explain
 from bot.db.connection import migrations, writable
 from bot.db.inspect import digest_channels, integrity
-from bot.settings import Settings, token_problem, token_user_id
+from bot.settings import Settings, public_host, token_problem, token_user_id
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 
@@ -113,13 +113,6 @@ async def check_discord(
                     FAIL, "discord", "Discord rejected DISCORD_TOKEN: reset it (Bot > Reset Token)"
                 )
             ]
-        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            where = settings.discord_api_base
-            return [
-                Check(
-                    FAIL, "discord", f"cannot reach Discord at {where}: {exc or type(exc).__name__}"
-                )
-            ]
         user = client.user
         found.append(Check(OK, "discord", f"logged in as {user} ({user.id if user else '?'})"))
         app = await client.application_info()
@@ -134,7 +127,8 @@ async def check_discord(
                 Check(
                     FAIL,
                     "intents",
-                    f"{' and '.join(missing)} Intent off: switch on {INTENTS} in the Developer "
+                    f"{' and '.join(missing)} {'Intents are' if len(missing) > 1 else 'Intent is'}"
+                    f" off: switch on {INTENTS} in the Developer "
                     "Portal (Bot > Privileged Gateway Intents)",
                 )
             )
@@ -154,6 +148,11 @@ async def check_discord(
                 )
     except discord.HTTPException as exc:
         found.append(Check(FAIL, "discord", f"Discord answered HTTP {exc.status} ({exc.code})"))
+    except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+        os_error = getattr(exc, "os_error", None)  # aiohttp's own text repeats the URL
+        reason = getattr(os_error, "strerror", None) or type(exc).__name__
+        where = public_host(settings.discord_api_base)
+        found.append(Check(FAIL, "discord", f"cannot reach Discord at {where}: {reason}"))
     finally:
         await client.close()
     return found

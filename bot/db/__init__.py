@@ -29,6 +29,7 @@ from bot.db.connection import (
     connect_reader,
     explain,
     in_db_thread,
+    is_temporary,
     read_transaction,
     schema_version,
     shares_file,
@@ -45,7 +46,15 @@ from bot.db.recap import RecapRepository
 from bot.db.retention import RetentionRepository
 from bot.db.stats import StatsRepository
 
-__all__ = ["READERS", "ReadView", "Store", "StoreError", "check_writable", "explain"]
+__all__ = [
+    "READERS",
+    "ReadView",
+    "Store",
+    "StoreError",
+    "check_writable",
+    "explain",
+    "is_temporary",
+]
 
 READERS = 2  # read-only connections: concurrent snapshots beyond this wait their turn
 

@@ -34,7 +34,12 @@ PRAGMAS = (
 
 
 class StoreError(Exception):
-    """The database cannot be opened or migrated; the message says which file and why."""
+    """The database cannot be opened or migrated; the message says which file and why.
+    ``temporary``: it may pass by itself (locked by another process)."""
+
+    def __init__(self, message: str, *, temporary: bool = False) -> None:
+        super().__init__(message)
+        self.temporary = temporary
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -53,6 +58,11 @@ def migrations() -> list[tuple[int, str, str]]:
 
 # SQLite's primary result codes (the low byte of an extended code) that a user can act on.
 _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 10, 11, 13, 14, 26
+
+
+def is_temporary(exc: sqlite3.Error) -> bool:
+    """Whether the error may pass by itself: the database was busy (locked)."""
+    return getattr(exc, "sqlite_errorcode", 0) & 0xFF in (_BUSY, _LOCKED)
 
 
 def explain(exc: sqlite3.Error, path: str) -> str:
@@ -140,7 +150,7 @@ async def connect(path: str, *, create: bool = True) -> aiosqlite.Connection:
         _preflight(path)
         conn = await aiosqlite.connect(path, isolation_level=None)
     except sqlite3.Error as exc:
-        raise StoreError(explain(exc, path)) from None
+        raise StoreError(explain(exc, path), temporary=is_temporary(exc)) from None
     except OSError as exc:
         raise StoreError(f"cannot open database {path}: {exc.strerror or exc}") from None
     try:
@@ -150,7 +160,7 @@ async def connect(path: str, *, create: bool = True) -> aiosqlite.Connection:
         await migrate(conn)
     except sqlite3.DatabaseError as exc:
         await conn.close()
-        raise StoreError(explain(exc, path)) from None
+        raise StoreError(explain(exc, path), temporary=is_temporary(exc)) from None
     except BaseException:
         await conn.close()
         raise

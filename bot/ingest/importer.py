@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.db import Store, explain
+from bot.db import Store, explain, is_temporary
 from bot.ingest.dce_stream import ExportFormatError, Items, file_items
 from bot.models import (
     ChannelRecord,
@@ -64,9 +64,10 @@ class ImportStoppedError(Exception):
     """The database failed during an import (full, locked, read-only): the text says why and
     how many messages were stored first (``committed``, whole batches)."""
 
-    def __init__(self, message: str, committed: int) -> None:
+    def __init__(self, message: str, committed: int, *, temporary: bool = False) -> None:
         super().__init__(message)
         self.committed = committed
+        self.temporary = temporary
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +159,7 @@ async def _import(
         if channel is None:  # an export without messages still records its channel
             channel, blocked = await _write_header(store, source, header)
         new += await _write_batch(store, channel, batch) if batch else 0
+        committed = read
         if read and not blocked:  # the whole export is in: a first backfill may start after it
             async with store.transaction():
                 await store.cursors.start_at(
@@ -169,11 +171,12 @@ async def _import(
     except sqlite3.Error as exc:  # the disk, not the file: the next file would fail alike
         why = explain(exc, store.path)
         raise ImportStoppedError(
-            f"{source}: stopped after {committed:,} messages (those are stored; importing "
+            f"{source}: stopped after {committed:,} messages (those are in; importing "
             f"the file again adds the rest): {why}"
             if committed
             else f"{why} (nothing of {source} was stored)",
             committed,
+            temporary=is_temporary(exc),
         ) from None
     log.debug("imported %s: %d messages read, %d new", source, read, new)
     return ImportResult(source, channel.guild_id, channel.id, channel.name, read, new, read - new)

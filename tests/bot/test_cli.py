@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -53,11 +54,15 @@ def test_discord_out_of_reach_at_login_is_one_line(tmp_path):
         port = probe.getsockname()[1]
     api = f"http://127.0.0.1:{port}/api/v10"
     out = hearth("run", env={"DISCORD_TOKEN": TOKEN, "DISCORD_API_BASE": api}, cwd=tmp_path)
-    assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
-    ours = [line for line in out.stderr.splitlines() if line.startswith("hearth: ")]
-    assert ours == [ours[-1]] and out.stderr.strip().endswith(ours[-1])
-    assert ours[0].startswith(f"hearth: cannot reach Discord at {api}: "), ours
+    assert out.returncode == 75 and "Traceback" not in out.stderr, out.stderr  # EX_TEMPFAIL
+    *logged, last = out.stderr.strip().splitlines()
+    assert all(re.match(r"\d{4}-\d\d-\d\d [\d:,]+ INFO ", line) for line in logged), logged
+    assert last.startswith(f"hearth: cannot reach Discord at 127.0.0.1:{port}: "), last
     assert TOKEN not in out.stderr
+    with_password = {"DISCORD_TOKEN": TOKEN, "DISCORD_API_BASE": f"http://u:hunter2@{api[7:]}"}
+    out = hearth("run", env=with_password, cwd=tmp_path)
+    assert out.returncode == 2 and "hunter2" not in out.stderr
+    assert out.stderr.startswith("hearth: invalid setting DISCORD_API_BASE: "), out.stderr
 
 
 def test_bad_setting_is_one_clear_line(tmp_path):

@@ -66,7 +66,7 @@ async def test_doctor_fails_on_intents_off_and_a_dead_model(discord_double, tmp_
     rc, lines = await doctor(env, tmp_path / "none.db")
     assert rc == 1
     text = "\n".join(lines)
-    assert "fail  intents: Server Members and Message Content Intent off" in text, text
+    assert "fail  intents: Server Members and Message Content Intents are off" in text, text
     assert "fail  summarizer: the model endpoint 127.0.0.1:9 does not answer" in text, text
 
 
@@ -74,3 +74,16 @@ async def test_doctor_says_a_rejected_token(discord_double, tmp_path):
     env = _env(discord_double, DISCORD_TOKEN=discord_double.token[:-4] + "AAAA")
     rc, lines = await doctor(env, tmp_path / "none.db")
     assert rc == 1 and any(line.startswith("fail  discord: Discord rejected") for line in lines)
+
+
+async def test_doctor_names_the_one_intent_off_and_discord_out_of_reach(discord_double, tmp_path):
+    discord_double.state.application_flags = 1 << 15  # members on, message content off
+    rc, lines = await doctor(_env(discord_double), tmp_path / "none.db")
+    assert rc == 1 and any(
+        line.startswith("fail  intents: Message Content Intent is off") for line in lines
+    ), lines
+    closed = _env(discord_double, DISCORD_API_BASE="http://127.0.0.1:9/api/v10")
+    rc, lines = await doctor(closed, tmp_path / "none.db")
+    assert rc == 1 and any(
+        line.startswith("fail  discord: cannot reach Discord at 127.0.0.1:9: ") for line in lines
+    ), lines

@@ -58,3 +58,15 @@ async def test_health_is_ok_while_connected_and_not_after_stop(discord_double, t
     assert gone.returncode == 1 and gone.stdout.startswith(
         f"unhealthy: no Hearth is running on {db}"
     )
+
+
+async def test_discord_failing_at_login_is_one_line_and_temporary(discord_double, tmp_path):
+    discord_double.fail_next("GET", "/users/@me", status=503)
+    proc = BotProcess(discord_double, tmp_path / "hearth.db", tmp_path / "bot.log")
+    proc.start()
+    assert proc.proc is not None
+    assert await asyncio.to_thread(proc.proc.wait, 60) == 75  # EX_TEMPFAIL: try again
+    last = proc.log().strip().splitlines()[-1]
+    where = f"127.0.0.1:{discord_double.port}"
+    assert last == f"hearth: Discord at {where} answered HTTP 503 at login: try again later"
+    assert "Traceback" not in proc.log()

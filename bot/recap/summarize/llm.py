@@ -26,7 +26,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
-from urllib.parse import urlsplit
 
 import openai
 
@@ -43,7 +42,7 @@ from bot.recap.summarize.budget import (
 from bot.recap.summarize.prompt import Draft, InvalidOutputError
 from bot.recap.text import detect_language, excerpt
 from bot.recap.types import Conversation, KeyMessage, Summarizer, Summary
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings, SettingsError, public_host
 
 __all__ = [
     "NOTE_BUDGET",
@@ -131,13 +130,6 @@ def _kind(exc: openai.APIError) -> str:
     return f"{type(exc).__name__} (HTTP {status})" if status else type(exc).__name__
 
 
-def _host(url: str) -> str:
-    """``host[:port]`` of a URL, without credentials, path or query."""
-    parts = urlsplit(url)
-    host = parts.hostname or "the configured endpoint"
-    return f"{host}:{parts.port}" if parts.port else host
-
-
 class OpenAISummarizer:
     """A :class:`~bot.recap.types.Summarizer` backed by an OpenAI-compatible chat endpoint."""
 
@@ -175,7 +167,7 @@ class OpenAISummarizer:
         )
         # Where conversations go, for members to be told (``/about``): host and port only,
         # never the path or any user:password@ a proxy URL may carry.
-        self.endpoint = _host(str(self.client.base_url))
+        self.endpoint = public_host(str(self.client.base_url))
         self._overhead = prompt.estimate_tokens(prompt.SYSTEM) + 60
         self._capacity = context_tokens - self._overhead
         if self._capacity < 100:

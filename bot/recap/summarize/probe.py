@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import openai
 
-from bot.recap.summarize.llm import _host
+from bot.settings import public_host
 
 
 async def probe_endpoint(api_key: str, base_url: str | None, model: str) -> tuple[str, str]:
     """("ok"|"warn"|"fail", why) for ``hearth doctor``: does ``GET /models`` answer, and
     list ``model``? Host and port only in the answer, never a key or a URL's credentials."""
     client = openai.AsyncOpenAI(api_key=api_key, base_url=base_url, timeout=10, max_retries=0)
-    where = _host(str(client.base_url))
+    where = public_host(str(client.base_url))
     try:
         models = [m.id async for m in client.models.list()]
     except openai.APIStatusError as exc:
