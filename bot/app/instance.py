@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote
@@ -92,6 +93,19 @@ def health(db_path: str, now: float) -> tuple[bool, str]:
     return True, f"Hearth (pid {pid}) connected to Discord {ago} s ago"
 
 
+def _lock(fd: int, tries: int = 20) -> None:
+    """LOCK_EX, waiting up to a second: ``hearth health`` holds a shared lock for an instant
+    to see whether a bot runs, and a start at that moment must not mistake it for one."""
+    for attempt in range(tries):
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if attempt == tries - 1:
+                raise
+            time.sleep(0.05)
+
+
 @contextlib.contextmanager
 def single_instance(db_path: str) -> Iterator[Lease | None]:
     """Hold the database's lock while the body runs, or raise :class:`AlreadyRunningError`."""
@@ -106,7 +120,7 @@ def single_instance(db_path: str) -> Iterator[Lease | None]:
         raise CliError(f"cannot take the lock {path} for {db_path}: {exc.strerror}") from None
     try:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _lock(fd)
         except BlockingIOError:
             # "pid\nbeat": the pid alone (the beat is for hearth health)
             held = os.pread(fd, 64, 0).decode("ascii", "replace").split()

@@ -15,9 +15,9 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
-from bot.db.connection import BUSY_SECONDS, StoreError, explain
+from bot.db.connection import StoreError, explain, is_temporary
+from bot.db.inspect import read_only
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,37 +65,45 @@ def backup(source: str, target: str, now: dt.datetime) -> Backup:
     try:
         made = _copy(source, partial, dest)
         os.replace(partial, dest)
+        size = dest.stat().st_size
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            partial.unlink()
+        raise StoreError(f"cannot write the backup {dest}: {exc.strerror or exc}") from None
     except BaseException:
         with contextlib.suppress(OSError):
             partial.unlink()
         raise
-    return Backup(source, dest, *made, size=dest.stat().st_size)
+    return Backup(source, dest, *made, size=size)
 
 
 def _copy(source: str, partial: Path, dest: Path) -> tuple[int, int]:
-    uri = f"file:{quote(os.path.abspath(source))}?mode=ro"
+    """Check the source, copy it, check the copy: each error names the file it is about."""
     try:
-        src = sqlite3.connect(uri, uri=True, timeout=BUSY_SECONDS)
+        with read_only(source) as src:
+            check = src.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":  # copying a damaged database would only hide it
+                raise StoreError(f"{source} fails its integrity check ({check}): not copied")
+            with contextlib.closing(sqlite3.connect(partial)) as out:
+                try:
+                    src.backup(out)
+                    out.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+                    return _facts(out)
+                except sqlite3.Error as exc:
+                    raise StoreError(f"backup failed: {explain(exc, str(dest))}") from None
     except sqlite3.Error as exc:
-        raise StoreError(explain(exc, source)) from None
-    out = sqlite3.connect(partial)
-    try:
-        try:
-            src.backup(out)
-        except sqlite3.Error as exc:
-            raise StoreError(f"backup failed: {explain(exc, str(dest))}") from None
-        out.execute("PRAGMA journal_mode=DELETE")  # the copy is one self-contained file
-        check = out.execute("PRAGMA quick_check").fetchone()[0]
-        if check != "ok":
-            raise StoreError(f"the copy of {source} failed its check ({check}): not kept")
-        schema = int(out.execute("PRAGMA user_version").fetchone()[0])
-        tables = {r[0] for r in out.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        messages = (
-            int(out.execute("SELECT COUNT(*) FROM messages").fetchone()[0])
-            if "messages" in tables
-            else 0
-        )
-    finally:
-        out.close()
-        src.close()
+        raise StoreError(explain(exc, source), temporary=is_temporary(exc)) from None
+
+
+def _facts(out: sqlite3.Connection) -> tuple[int, int]:
+    check = out.execute("PRAGMA quick_check").fetchone()[0]
+    if check != "ok":
+        raise StoreError(f"the copy failed its integrity check ({check}): not kept")
+    schema = int(out.execute("PRAGMA user_version").fetchone()[0])
+    tables = {r[0] for r in out.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    messages = (
+        int(out.execute("SELECT COUNT(*) FROM messages").fetchone()[0])
+        if "messages" in tables
+        else 0
+    )
     return messages, schema

@@ -91,3 +91,13 @@ def test_backup_does_not_migrate_the_database(tmp_path):
     for path in (db, tmp_path / "copy.db"):
         with sqlite3.connect(path) as conn:
             assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+
+
+def test_a_damaged_source_is_named_not_the_copy(tmp_path):
+    db = tmp_path / "h.db"
+    db.write_bytes(b"not a database at all " * 200)
+    copy = tmp_path / "copy.db"
+    out = hearth("backup", str(copy), "--db", str(db), cwd=tmp_path)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert out.stderr.strip().startswith(f"hearth: {db} is not a usable Hearth database"), out
+    assert not copy.exists() and not list(tmp_path.glob(".copy*"))

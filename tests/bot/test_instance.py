@@ -81,3 +81,19 @@ def test_health_reads_the_lease(tmp_path):
         ok, line = health(db, now=1000.0 + STALE_SECONDS + 1)
         assert not ok and "last connected to Discord 121 s ago" in line
     assert health(db, now=1000.0)[0] is False
+
+
+def test_a_health_check_reading_the_lock_does_not_stop_a_start(tmp_path):
+    # hearth health takes a shared lock for an instant; a start at that moment used to fail
+    # with "another Hearth is already running".
+    import fcntl
+    import threading
+
+    db = str(tmp_path / "h.db")
+    path = lock_path(db)
+    path.write_text("")
+    fd = os.open(path, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    threading.Timer(0.3, lambda: os.close(fd)).start()
+    with single_instance(db) as lease:
+        assert lease is not None
