@@ -17,12 +17,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable, Iterable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
-from bot.db import Store
+from bot.db import Store, explain
 from bot.delivery.service import DeliveryService, RunReport
 from bot.delivery.slots import ScheduleError, next_slot
 from bot.timeutil import utcnow
@@ -108,6 +109,11 @@ class HearthScheduler:
         failed, locked or full, and the whole run is retried)."""
         try:
             report = await self.delivery.run_due(guild_id, cadence)
+        except sqlite3.OperationalError as exc:  # the disk: one line, and a retry
+            why = explain(exc, self.store.path)
+            log.error("%s %s run for guild %s failed: %s", how, cadence, guild_id, why)
+            self._retry_later(guild_id, cadence, None)
+            return None
         except Exception:
             log.exception("%s %s run for guild %s failed", how, cadence, guild_id)
             self._retry_later(guild_id, cadence, None)

@@ -17,10 +17,11 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.db import Store
+from bot.db import Store, explain
 from bot.db.deliveries import Delivery
 from bot.delivery.marks import Embeds, marker, nonce, stamp
 from bot.delivery.slots import ScheduleError, Slot, last_slot, next_slot, period_at
@@ -278,7 +279,13 @@ class DeliveryService:
         """
         try:
             return await self._deliver_one(guild_id, slot, job, report)
-        except Exception as exc:  # a deleted channel, a database error, a summarizer bug
+        except sqlite3.OperationalError as exc:  # the disk (locked, full): one line; the
+            # ledger cannot be written either, and the run's retry starts over from it
+            why = explain(exc, self.store.path)
+            log.error("delivery %s %s failed: %s", slot.period, job.target, why)
+            report.failed.append(str(job.target))
+            return False
+        except Exception as exc:  # a deleted channel, a summarizer bug
             log.exception("delivery %s %s failed", slot.period, job.target)
             await self._finish(guild_id, slot, job.target, Status.FAILED, error=type(exc).__name__)
             report.failed.append(str(job.target))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import sqlite3
 
 from bot.delivery.scheduler import HearthScheduler
@@ -78,3 +79,24 @@ async def test_a_guild_the_bot_left_gets_nothing_and_is_not_armed_again(store):
     assert await scheduler.retry(G, "weekly") is None
     assert pub.posts == [] and await store.deliveries.list(G) == []
     assert scheduler.scheduler.get_jobs() == []
+
+
+async def test_a_locked_database_is_one_log_line_not_a_traceback(store, caplog):
+    # A real lock from another connection: every delivery logged a traceback before.
+    await one_guild(store)
+    pub = FakePublisher()
+    delivery, clock = service(store, pub, FakeContent(), now=MONDAY_9 + dt.timedelta(minutes=1))
+    scheduler = HearthScheduler(store, delivery, clock=lambda: clock["now"])
+    await store.conn.execute("PRAGMA busy_timeout=50")
+    holder = sqlite3.connect(store.path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with caplog.at_level(logging.INFO):
+            await scheduler.run_now(G, ("weekly",))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    failed = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert failed and all(r.exc_info is None for r in failed), [r.getMessage() for r in failed]
+    assert all(f"database {store.path} is locked" in r.getMessage() for r in failed)
+    assert pub.posts == [] and scheduler.scheduler.get_job(f"retry:weekly:{G}") is not None
