@@ -129,12 +129,17 @@ def find_links(text: str) -> list[Link]:
                 body_start += tail.start()
                 body = body[tail.start() :]
                 opened = closed = False
-            if len(body) <= len(body.split("://", 1)[0]) + 3:
-                continue  # "https://" alone links nothing
         if closed:  # "<…>": Discord's autolink takes all of it
             links.append(Link(start, end, body, _kind(match)))
             continue
         target = _trim(body)
+        # "https://" alone links nothing, after trailing punctuation ("c://\\" once "<" was
+        # escaped) is gone; but one glued to a bracket runs on in simple-markdown's URL rule
+        # ("c://](c://", "c://>c://"), so it is still taken as a link.
+        bare = scheme is not None and len(target) <= len(target.split("://", 1)[0]) + 3
+        after = body_start + len(body)
+        if bare and folded[after : after + 1] not in ("[", "]", ">"):
+            continue
         if target:
             links.append(Link(body_start, body_start + len(target), target, _kind(match)))
     return links

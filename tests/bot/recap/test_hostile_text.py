@@ -116,6 +116,9 @@ def assert_no_opener(text: str) -> None:
 @example("://A¹://A¹")  # a superscript digit in a scheme (found by CI on a fresh clone)
 @example("詳www.evil.example/x<https://evil.example>" * 2)  # a domain glued to text (CI)
 @example("9<https://evil.example>://詳")  # a scheme after a digit, once the link went (CI)
+@example("](c://](c://")  # "c://" glued to a bracket runs on as a URL (hypothesis, main)
+@example(">c://>c://")  # and glued to ">" (hypothesis, main)
+@example("<c://<c://")  # escaping "<" made "c://\\" look longer than a bare scheme (main)
 def test_a_model_answer_carries_no_link_no_invite_no_ping(raw: str) -> None:
     out = prompt.sanitize(raw, guild_id=1, names={1: "Ana"})
     shown = model_text(out, LABELS)
