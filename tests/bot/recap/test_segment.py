@@ -48,8 +48,17 @@ def test_mention_joins_where_the_mentioned_person_spoke():
 
 
 def test_author_continues_their_own_conversation():
-    posts = [post(1, 1, 0), post(2, 2, 1), post(3, 1, 2), post(4, 2, 3)]
+    posts = [post(1, 1, 0), post(2, 2, 3), post(3, 1, 6), post(4, 2, 9)]
     assert assign(posts) == [0, 1, 0, 1]
+
+
+def test_a_quick_unaddressed_answer_to_a_lone_opener_joins_it():
+    # Two people trading messages seconds apart, nobody pressing reply: one conversation.
+    assert assign([post(i, 1 + i % 2, i / 60) for i in range(4)]) == [0, 0, 0, 0]
+
+
+def test_a_newcomer_does_not_join_a_conversation_of_two_by_proximity_alone():
+    assert assign([post(1, 1, 0), post(2, 2, 0.2), post(3, 3, 0.4)]) == [0, 0, 1]
 
 
 def test_gap_closes_a_conversation():
