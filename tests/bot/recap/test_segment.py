@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bench import segmentation_metrics as metrics
 from bot.models import ChannelRecord, Mention, MessageRecord
 from bot.recap.segment import Post, SegmentParams, assign, segment
 
@@ -142,20 +143,20 @@ def fs(*groups):
 def test_one_to_one_hand_computed():
     gold = fs({1, 2, 3}, {4, 5}, {6})
     # predicted {1,2} {3,4,5} {6}: best matching 1,2->A (2) + 4,5->B (2) + 6->C (1) = 5/6
-    assert bench.one_to_one(gold, fs({1, 2}, {3, 4, 5}, {6})) == pytest.approx(500 / 6)
+    assert metrics.one_to_one(gold, fs({1, 2}, {3, 4, 5}, {6})) == pytest.approx(500 / 6)
     # one big cluster can be matched to one gold conversation only: 3/6
-    assert bench.one_to_one(gold, fs({1, 2, 3, 4, 5, 6})) == pytest.approx(50.0)
-    assert bench.one_to_one(gold, gold) == pytest.approx(100.0)
+    assert metrics.one_to_one(gold, fs({1, 2, 3, 4, 5, 6})) == pytest.approx(50.0)
+    assert metrics.one_to_one(gold, gold) == pytest.approx(100.0)
     # two gold clusters competing for one predicted cluster: the larger wins (2 + 1) / 4
-    assert bench.one_to_one(fs({1, 2}, {3, 4}), fs({1, 2, 3}, {4})) == pytest.approx(75.0)
+    assert metrics.one_to_one(fs({1, 2}, {3, 4}), fs({1, 2, 3}, {4})) == pytest.approx(75.0)
 
 
 def test_exact_match_hand_computed():
     gold = fs({1, 2, 3}, {4, 5}, {6})
-    p, r, f = bench.exact_match(gold, fs({1, 2, 3}, {4}, {5}, {6}))
+    p, r, f = metrics.exact_match(gold, fs({1, 2, 3}, {4}, {5}, {6}))
     assert (p, r) == (pytest.approx(50.0), pytest.approx(200 / 3))
     assert f == pytest.approx(2 * 50 * (200 / 3) / (50 + 200 / 3))
-    assert bench.exact_match(gold, fs({1, 2, 3, 4, 5, 6})) == (0.0, 0.0, 0.0)
+    assert metrics.exact_match(gold, fs({1, 2, 3, 4, 5, 6})) == (0.0, 0.0, 0.0)
 
 
 def test_irc_parsing_links_and_addressing():
