@@ -1,41 +1,29 @@
-"""Score the conversation segmenter on IRC disentanglement data.
+"""Score the conversation segmenter on IRC disentanglement data, as DSTC8 scores it.
 
 Data format (Kummerfeld et al. 2019, "A Large-Scale Corpus for Conversation Disentanglement"):
 ``NAME.raw.txt`` holds lines like ``[03:56] <nick> text`` (system lines start with ``===``) and
 ``NAME.annotation.txt`` holds ``parent child -`` links between 0-based line numbers; a self-link
 ``n n -`` starts a conversation. Gold conversations are the connected components of the link
-graph, restricted to the annotated lines (the children); earlier lines are context.
+graph over every line a link touches from the first annotated line on (line 1000 in the
+corpus); earlier lines are context.
 
 IRC has no reply button: a reply is written ``nick: text``. Such a line becomes a reply to the
 addressee's latest message and a mention of them, which is what the segmenter reads on Discord.
 System lines are their own conversation for every predictor (Hearth drops them before
-segmenting).
+segmenting); they are scored, as in DSTC8, unless ``--people-only``.
 
-Metrics: one-to-one overlap (Elsner & Charniak 2008: the share of messages covered by a
-maximum-weight matching between gold and predicted conversations) and conversation exact-match
-precision/recall/F1 (Kummerfeld et al. 2019). Baselines run in the same pass: everything in one
-conversation, and time gap only.
+Metrics (bench/segmentation_metrics.py, checked against ``dstc8-evaluation.py``): scaled VI
+(1 − VI / log2 N over all files at once), one-to-one overlap (Elsner & Charniak 2008) and
+exact-match precision/recall/F1 over conversations of two or more messages. Baselines in the
+same pass: "previous message" (each message links to the one before: one conversation), and a
+new conversation after a silence of 1 or 45 minutes.
 
     python -m bench.segmentation                 # the hand-made sample in tests/bot/recap/data
     python -m bench.segmentation --data DIR      # every NAME.raw.txt/NAME.annotation.txt pair
-    python -m bench.segmentation --data DIR --tune
 
 The corpus is not on PyPI; it lives in the github.com/jkkummerfeld/irc-disentanglement
-repository (``data/{train,dev,test}``): clone it and pass ``--data .../data/dev``.
-
-Measured (people's messages only; system lines are scored by ``--with-system``)::
-
-    data                         predictor            1-to-1   P     R     F1
-    hand-made sample (51 lines)  hearth (defaults)     83.3  50.0  66.7  57.1
-                                 one conversation      22.9   0.0   0.0   0.0
-                                 time gap only (45m)   43.8   0.0   0.0   0.0
-    IRC dev 2004-11-15_03        hearth (defaults)     80.3  28.6  38.1  32.7
-      (250 annotated lines)      one conversation      22.7   0.0   0.0   0.0
-                                 time gap only (45m)   22.7   0.0   0.0   0.0
-                                 time gap only (5m)    33.0  50.0   9.5  16.0
-
-(The IRC file was rebuilt from the repository with its first 950 context lines blanked out as
-system lines, so its score is a slight underestimate.)
+repository (``data/{train,dev,test}``): clone it outside this repository and pass
+``--data .../data/dev``. Figures: docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -48,7 +36,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.segmentation_metrics import Clusters, one_to_one, restrict
+from bench.segmentation_metrics import Clusters, Score, restrict, score
 from bot.recap.segment import DEFAULT_PARAMS, Post, SegmentParams, assign
 from bot.recap.text import tokens
 
@@ -123,9 +111,13 @@ def components(nodes: Sequence[int], links: Sequence[tuple[int, int]]) -> Cluste
 
 
 def gold_clusters(links: Sequence[tuple[int, int]]) -> Clusters:
-    """Gold conversations over the annotated lines."""
-    annotated = sorted({child for _, child in links})
-    return components(annotated, links)
+    """Gold conversations over the annotated lines: every line a link touches from the first
+    annotated one on (line 1000 in the corpus; what ``dstc8-evaluation.py`` scores)."""
+    if not links:
+        return []
+    first = min(child for _, child in links)
+    nodes = sorted({n for link in links for n in link if n >= first})
+    return components(nodes, links)
 
 
 def to_posts(lines: Sequence[IrcLine], *, words: bool = True) -> list[Post]:
@@ -171,7 +163,8 @@ def predict_ours(lines: Sequence[IrcLine], params: SegmentParams = DEFAULT_PARAM
 
 
 def predict_one(lines: Sequence[IrcLine]) -> Clusters:
-    """Baseline: the whole channel is one conversation."""
+    """Baseline "previous message": each message links to the one before it, so the channel's
+    people are one conversation (system lines stay apart, as for every predictor)."""
     posts = to_posts(lines)
     return _with_system(lines, posts, [0] * len(posts))
 
@@ -188,45 +181,25 @@ def predict_gap(lines: Sequence[IrcLine], gap: dt.timedelta = DEFAULT_PARAMS.gap
     return _with_system(lines, posts, labels)
 
 
-@dataclass(frozen=True, slots=True)
-class Score:
-    """Scores of one predictor, summed over files (micro-averaged)."""
-
-    one_to_one: float
-    precision: float
-    recall: float
-    f1: float
-
-
 def evaluate(
     pairs: Sequence[tuple[list[IrcLine], list[tuple[int, int]]]],
     predict: Callable[[Sequence[IrcLine]], Clusters],
     *,
-    with_system: bool = False,
+    with_system: bool = True,
 ) -> Score:
-    """Score ``predict`` over (lines, links) pairs.
+    """Score ``predict`` over (lines, links) pairs, as DSTC8 does (system lines included).
 
-    System lines (joins, quits) are left out unless ``with_system``: every predictor gets them
-    right for free, which only inflates the exact-match scores.
+    ``with_system=False`` leaves joins and quits out: every predictor gets them right for free.
     """
-    covered = total = hits = n_gold = n_pred = 0.0
+    files = []
     for lines, links in pairs:
         gold = gold_clusters(links)
         if not with_system:
             people = frozenset(line.index for line in lines if line.nick is not None)
             gold = restrict(gold, people)
         nodes = frozenset().union(*gold) if gold else frozenset()
-        predicted = restrict(predict(lines), nodes)
-        size = sum(len(c) for c in gold)
-        covered += one_to_one(gold, predicted) * size / 100.0
-        total += size
-        hits += len(set(gold) & set(predicted))
-        n_gold += len(gold)
-        n_pred += len(predicted)
-    precision = 100.0 * hits / n_pred if n_pred else 0.0
-    recall = 100.0 * hits / n_gold if n_gold else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return Score(100.0 * covered / total if total else 0.0, precision, recall, f1)
+        files.append((gold, restrict(predict(lines), nodes)))
+    return score(files)
 
 
 def load(directory: Path) -> list[tuple[list[IrcLine], list[tuple[int, int]]]]:
@@ -240,14 +213,12 @@ def load(directory: Path) -> list[tuple[list[IrcLine], list[tuple[int, int]]]]:
 
 
 def _row(name: str, score: Score) -> str:
-    return (
-        f"{name:<28} {score.one_to_one:7.1f} {score.precision:7.1f} "
-        f"{score.recall:7.1f} {score.f1:7.1f}"
-    )
+    figures = (score.vi, score.one_to_one, score.precision, score.recall, score.f1)
+    return f"{name:<28}" + "".join(f" {x:7.1f}" for x in figures)
 
 
 def _tune(pairs: Sequence[tuple[list[IrcLine], list[tuple[int, int]]]], sys_: bool) -> None:
-    """Grid-search the segmenter's knobs; rank by one-to-one + F1."""
+    """Grid-search the segmenter's knobs; rank by VI + one-to-one."""
     results = []
     for gap, join, overlap, span in itertools.product(
         (15, 30, 45, 60), (0, 1, 2, 5), (1, 2, 99), (10, 30)
@@ -260,7 +231,7 @@ def _tune(pairs: Sequence[tuple[list[IrcLine], list[tuple[int, int]]]], sys_: bo
         )
         score = evaluate(pairs, lambda lines, p=params: predict_ours(lines, p), with_system=sys_)
         results.append(
-            (score.one_to_one + score.f1, f"g={gap} j={join} o={overlap} s={span}", score)
+            (score.vi + score.one_to_one, f"g={gap} j={join} o={overlap} s={span}", score)
         )
     results.sort(key=lambda r: r[0], reverse=True)
     for _, name, score in results[:10]:
@@ -279,20 +250,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=SAMPLE_DIR)
     parser.add_argument("--tune", action="store_true", help="grid-search gap and join_recent")
-    parser.add_argument("--with-system", action="store_true", help="score system lines too")
+    parser.add_argument("--people-only", action="store_true", help="leave system lines out")
     args = parser.parse_args(argv)
-    sys_ = args.with_system
+    sys_ = not args.people_only
     pairs = load(args.data)
     if not pairs:
         print(f"no NAME.raw.txt/NAME.annotation.txt pairs in {args.data}")
         return 1
     messages = sum(len({c for _, c in links}) for _, links in pairs)
     print(f"{len(pairs)} file(s), {messages} annotated messages from {args.data}")
-    print(f"{'predictor':<28} {'1-to-1':>7} {'P':>7} {'R':>7} {'F1':>7}")
+    print(f"{'predictor':<28} {'VI':>7} {'1-to-1':>7} {'P':>7} {'R':>7} {'F1':>7}")
     minutes = int(DEFAULT_PARAMS.gap.total_seconds() // 60)
-    print(_row("hearth (defaults)", evaluate(pairs, predict_ours, with_system=sys_)))
-    print(_row("one conversation", evaluate(pairs, predict_one, with_system=sys_)))
-    print(_row(f"time gap only ({minutes} min)", evaluate(pairs, predict_gap, with_system=sys_)))
+    one_minute = dt.timedelta(minutes=1)
+    rows: list[tuple[str, Callable[[Sequence[IrcLine]], Clusters]]] = [
+        ("hearth (defaults)", predict_ours),
+        ("previous message", predict_one),
+        ("time gap only (1 min)", lambda lines: predict_gap(lines, one_minute)),
+        (f"time gap only ({minutes} min)", predict_gap),
+    ]
+    for name, predict in rows:
+        print(_row(name, evaluate(pairs, predict, with_system=sys_)))
     if args.tune:
         _tune(pairs, sys_)
     return 0

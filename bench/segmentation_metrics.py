@@ -1,6 +1,11 @@
-"""Disentanglement metrics: one-to-one overlap and conversation exact match."""
+"""Disentanglement metrics as DSTC8 scores them (``tools/evaluation/dstc8-evaluation.py`` of
+the irc-disentanglement repository): scaled VI, one-to-one overlap, conversation exact match."""
 
 from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 Clusters = list[frozenset[int]]
 
@@ -86,10 +91,63 @@ def one_to_one(gold: Clusters, predicted: Clusters) -> float:
     return 100.0 * matched / total
 
 
-def exact_match(gold: Clusters, predicted: Clusters) -> tuple[float, float, float]:
-    """Conversation-level exact match (precision, recall, F1), in percent."""
-    hits = len(set(gold) & set(predicted))
-    precision = 100.0 * hits / len(predicted) if predicted else 0.0
-    recall = 100.0 * hits / len(gold) if gold else 0.0
+def scaled_vi(files: Sequence[tuple[Clusters, Clusters]]) -> float:
+    """DSTC8's 1 − scaled variation of information, in percent: ``1 − VI / log2 N`` over the
+    messages of all files at once (``files`` holds (gold, predicted) over the same nodes)."""
+    cells: list[int] = []
+    rows: list[int] = []
+    cols: list[int] = []
+    for gold, predicted in files:
+        owner = {node: i for i, c in enumerate(predicted) for node in c}
+        for cluster in gold:
+            counts: dict[int, int] = {}
+            for node in cluster:
+                counts[owner[node]] = counts.get(owner[node], 0) + 1
+            cells.extend(counts.values())
+        rows.extend(len(c) for c in gold)
+        cols.extend(len(c) for c in predicted)
+    total = sum(rows)
+    if total <= 1:
+        return 100.0
+
+    def entropy(sizes: Sequence[int]) -> float:
+        return -sum(n / total * math.log2(n / total) for n in sizes if n)
+
+    # VI = H(U|V) + H(V|U) = 2 H(U,V) − H(U) − H(V)
+    vi = 2 * entropy(cells) - entropy(rows) - entropy(cols)
+    return 100.0 * (1.0 - vi / math.log2(total))
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """Scores of one predictor over a set of files, as DSTC8 scores them."""
+
+    vi: float
+    one_to_one: float
+    precision: float
+    recall: float
+    f1: float
+
+
+def score(files: Sequence[tuple[Clusters, Clusters]]) -> Score:
+    """Scaled VI, one-to-one and exact match over (gold, predicted) pairs of clusters.
+
+    One-to-one sums each file's matching (the same as one matching over all files, since no
+    conversation spans two files); exact match counts conversations of two or more messages
+    only, on both sides, as ``dstc8-evaluation.py`` does.
+    """
+    covered = total = hits = n_gold = n_pred = 0.0
+    for gold, predicted in files:
+        size = sum(len(c) for c in gold)
+        covered += one_to_one(gold, predicted) * size / 100.0
+        total += size
+        big_gold = {c for c in gold if len(c) > 1}
+        big_pred = {c for c in predicted if len(c) > 1}
+        hits += len(big_gold & big_pred)
+        n_gold += len(big_gold)
+        n_pred += len(big_pred)
+    precision = 100.0 * hits / n_pred if n_pred else 0.0
+    recall = 100.0 * hits / n_gold if n_gold else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return precision, recall, f1
+    overlap = 100.0 * covered / total if total else 0.0
+    return Score(scaled_vi(files), overlap, precision, recall, f1)
