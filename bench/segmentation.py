@@ -29,14 +29,15 @@ repository (``data/{train,dev,test}``): clone it outside this repository and pas
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
-import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.segmentation_metrics import Clusters, Score, restrict, score
+from bot.recap.disentangle import Weights
 from bot.recap.segment import DEFAULT_PARAMS, Post, SegmentParams, assign
 from bot.recap.text import tokens
 
@@ -121,27 +122,24 @@ def gold_clusters(links: Sequence[tuple[int, int]]) -> Clusters:
 
 
 def to_posts(lines: Sequence[IrcLine], *, words: bool = True) -> list[Post]:
-    """Non-system lines as posts; ``nick:`` addressing becomes a reply and a mention."""
+    """Non-system lines as posts; ``nick:`` addressing becomes a mention (not a reply link:
+    on IRC it does not say which message is answered)."""
     ids: dict[str, int] = {}
-    latest: dict[str, int] = {}
     posts = []
     for line in lines:
         if line.nick is None:
             continue
         author = ids.setdefault(line.nick.lower(), len(ids) + 1)
-        reply_to: int | None = None
         mentions: tuple[int, ...] = ()
         text = line.text
         address = _ADDRESS.match(text)
         if address:
             nick = address[1].lower()
-            if nick in latest and nick != line.nick.lower():
-                reply_to = latest[nick]
+            if nick in ids and nick != line.nick.lower():
                 mentions = (ids[nick],)
                 text = text[address.end() :]
         content = frozenset(tokens(text)) - ids.keys() if words else frozenset()
-        posts.append(Post(line.index, author, line.at, reply_to, mentions, content))
-        latest[line.nick.lower()] = line.index
+        posts.append(Post(line.index, author, line.at, None, mentions, content))
     return posts
 
 
@@ -156,8 +154,15 @@ def _with_system(
     return clusters
 
 
-def predict_ours(lines: Sequence[IrcLine], params: SegmentParams = DEFAULT_PARAMS) -> Clusters:
-    """Hearth's segmenter."""
+def predict_ours(
+    lines: Sequence[IrcLine],
+    params: SegmentParams = DEFAULT_PARAMS,
+    *,
+    weights: Weights | None = None,
+) -> Clusters:
+    """Hearth's segmenter (with other ``weights``, for training)."""
+    if weights is not None:
+        params = dataclasses.replace(params, weights=weights)
     posts = to_posts(lines)
     return _with_system(lines, posts, assign(posts, params))
 
@@ -217,39 +222,10 @@ def _row(name: str, score: Score) -> str:
     return f"{name:<28}" + "".join(f" {x:7.1f}" for x in figures)
 
 
-def _tune(pairs: Sequence[tuple[list[IrcLine], list[tuple[int, int]]]], sys_: bool) -> None:
-    """Grid-search the segmenter's knobs; rank by VI + one-to-one."""
-    results = []
-    for gap, join, overlap, span in itertools.product(
-        (15, 30, 45, 60), (0, 1, 2, 5), (1, 2, 99), (10, 30)
-    ):
-        params = SegmentParams(
-            gap=dt.timedelta(minutes=gap),
-            join_recent=dt.timedelta(minutes=join),
-            min_overlap=overlap,
-            vocab_span=dt.timedelta(minutes=span),
-        )
-        score = evaluate(pairs, lambda lines, p=params: predict_ours(lines, p), with_system=sys_)
-        results.append(
-            (score.vi + score.one_to_one, f"g={gap} j={join} o={overlap} s={span}", score)
-        )
-    results.sort(key=lambda r: r[0], reverse=True)
-    for _, name, score in results[:10]:
-        print(_row(name, score))
-    for gap in (5, 15, 30, 60):
-        score = evaluate(
-            pairs,
-            lambda lines, g=gap: predict_gap(lines, dt.timedelta(minutes=g)),
-            with_system=sys_,
-        )
-        print(_row(f"time gap only ({gap} min)", score))
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the scores of Hearth's segmenter and the baselines."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=SAMPLE_DIR)
-    parser.add_argument("--tune", action="store_true", help="grid-search gap and join_recent")
     parser.add_argument("--people-only", action="store_true", help="leave system lines out")
     args = parser.parse_args(argv)
     sys_ = not args.people_only
@@ -270,8 +246,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     for name, predict in rows:
         print(_row(name, evaluate(pairs, predict, with_system=sys_)))
-    if args.tune:
-        _tune(pairs, sys_)
     return 0
 
 

@@ -1,32 +1,14 @@
 """Split a window of messages into conversations.
 
 A thread or forum post is one conversation. A plain channel is disentangled online, one message
-at a time, keeping a handful of open conversations (O(n) per channel). A message joins:
+at a time (O(n × window) per channel): a reply joins the conversation of the message it
+replies to, however old; any other message is linked by ``bot.recap.disentangle`` to the
+earlier message it most likely answers (addressing, authors, time, shared words, weights
+learned on the Ubuntu IRC disentanglement corpus), or starts a conversation. Candidates are the
+last ``window`` messages within ``gap``.
 
-1. the conversation of the message it replies to (even one that had gone quiet);
-2. else the open conversation where someone it mentions spoke most recently;
-3. else the open conversation where its author spoke most recently;
-4. else the open conversation sharing the most content words with it (at least
-   ``min_overlap``, words of its last ``vocab_span`` of activity);
-5. else, when it mentions nobody, the latest conversation if that has had one speaker so far
-   and its last message is under ``quick_answer`` old (a quick answer to a lone opener);
-6. else the most recent conversation, if that was active within ``join_recent``;
-7. else it starts a new conversation.
-
-A conversation closes after ``gap`` without messages, and at most ``max_open`` stay open. The
-defaults were tuned with ``bench/segmentation.py`` on the hand-made sample and on one dev file
-of the Ubuntu IRC disentanglement corpus (250 annotated messages): addressing (replies and
-mentions) and author continuity carry almost all of the signal; attaching an unaddressed
-newcomer to the latest conversation (``join_recent``) lowered one-to-one overlap from 80 to 60
-on IRC, and a single shared word (``min_overlap`` 1) from 80 to 63, so rule 6 is off and rule 4
-needs two shared words within five minutes. Rule 5 exists for Discord: two members trading
-messages seconds apart without replies were two conversations, and a digest that drops
-one-speaker conversations showed nothing; on IRC (minute timestamps, busy channel) it costs
-2.4 points of one-to-one overlap on dev (61.9 to 59.5). Joining the only open conversation
-snowballs (every message keeps it "recent") and collapsed both sets into one conversation, so
-it is not a rule. The cost: on Discord, two people chatting minutes apart without replies or
-mentions stay in two segments; Discord people reply a lot (43% of the messages in the shared
-real export are replies).
+Measured with ``bench/segmentation.py`` on IRC dev (DSTC8 scoring, figures in
+docs/benchmarks.md): the hand-written rules this replaced scored 83.5 VI / 62.0 one-to-one.
 """
 
 from __future__ import annotations
@@ -34,9 +16,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.models import ChannelRecord, MessageRecord
+from bot.recap.disentangle import Linker, Weights
 from bot.recap.text import tokens
 from bot.recap.types import Conversation, Line
 
@@ -50,11 +33,8 @@ class SegmentParams:
     """Knobs of the online segmenter."""
 
     gap: dt.timedelta = dt.timedelta(minutes=45)
-    join_recent: dt.timedelta = dt.timedelta(0)
-    max_open: int = 6
-    quick_answer: dt.timedelta = dt.timedelta(seconds=60)
-    min_overlap: int = 2
-    vocab_span: dt.timedelta = dt.timedelta(minutes=5)
+    window: int = 50
+    weights: Weights = field(default_factory=Weights)
 
 
 DEFAULT_PARAMS = SegmentParams()
@@ -72,87 +52,13 @@ class Post:
     words: frozenset[str] = frozenset()
 
 
-class _Open:
-    __slots__ = ("last", "speakers", "vocab")
-
-    def __init__(self, at: dt.datetime) -> None:
-        self.last = at
-        self.speakers: dict[int, dt.datetime] = {}
-        self.vocab: dict[str, dt.datetime] = {}
-
-
-def _most_shared(
-    states: Sequence[_Open], candidates: Sequence[int], post: Post, params: SegmentParams
-) -> int | None:
-    if not post.words:
-        return None
-    oldest = post.created_at - params.vocab_span
-    best: tuple[int, dt.datetime, int] | None = None
-    for index in candidates:
-        vocab = states[index].vocab
-        shared = sum(1 for w in post.words if vocab.get(w, oldest) > oldest)
-        if shared >= params.min_overlap:
-            rank = (shared, states[index].last, index)
-            if best is None or rank > best:
-                best = rank
-    return None if best is None else best[2]
-
-
-def _latest_with(
-    states: Sequence[_Open], candidates: Iterable[int], people: Iterable[int]
-) -> int | None:
-    best: tuple[dt.datetime, int] | None = None
-    for index in candidates:
-        speakers = states[index].speakers
-        for person in people:
-            when = speakers.get(person)
-            if when is not None and (best is None or when > best[0]):
-                best = (when, index)
-    return None if best is None else best[1]
-
-
 def assign(posts: Iterable[Post], params: SegmentParams = DEFAULT_PARAMS) -> list[int]:
     """Conversation number (0, 1, …, in order of first message) for each post, in order.
 
     ``posts`` must be in time order and come from one channel.
     """
-    labels: list[int] = []
-    conv_of: dict[int, int] = {}
-    states: list[_Open] = []
-    open_: list[int] = []  # conversation numbers, least recently active first
-    for post in posts:
-        now = post.created_at
-        open_ = [c for c in open_ if now - states[c].last <= params.gap]
-        target = conv_of.get(post.reply_to_id) if post.reply_to_id is not None else None
-        if target is None and post.mentions:
-            others = [u for u in post.mentions if u != post.author_id]
-            target = _latest_with(states, open_, others)
-        if target is None:
-            target = _latest_with(states, open_, (post.author_id,))
-        if target is None:
-            target = _most_shared(states, open_, post, params)
-        if target is None and open_ and not post.mentions:
-            latest = states[open_[-1]]
-            if len(latest.speakers) == 1 and now - latest.last < params.quick_answer:
-                target = open_[-1]
-        if target is None and open_ and now - states[open_[-1]].last < params.join_recent:
-            target = open_[-1]
-        if target is None:
-            target = len(states)
-            states.append(_Open(now))
-        state = states[target]
-        state.last = max(state.last, now)
-        state.speakers[post.author_id] = now
-        for word in post.words:
-            state.vocab[word] = now
-        if target in open_:
-            open_.remove(target)
-        open_.append(target)
-        if len(open_) > params.max_open:
-            del open_[0]
-        conv_of[post.id] = target
-        labels.append(target)
-    return labels
+    linker = Linker(gap=params.gap, window=params.window, weights=params.weights)
+    return [linker.add(post) for post in posts]
 
 
 def to_post(message: MessageRecord) -> Post:

@@ -3,33 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from bench import segmentation as bench
 from bench import segmentation_metrics as metrics
+from bench import segmentation_train as trainer
 from bot.models import ChannelRecord, Mention, MessageRecord
+from bot.recap import disentangle
 from bot.recap.segment import Post, SegmentParams, assign, segment
 
 ROOT = Path(__file__).resolve().parents[3]
 T0 = dt.datetime(2026, 3, 2, 19, tzinfo=dt.UTC)
 GID = 1000
-
-
-def _bench():
-    spec = importlib.util.spec_from_file_location(
-        "bench_segmentation", ROOT / "bench" / "segmentation.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _bench()
 
 
 def post(i: int, author: int, minute: float, reply: int | None = None, mentions=(), words=()):
@@ -63,29 +52,58 @@ def test_a_newcomer_does_not_join_a_conversation_of_two_by_proximity_alone():
 
 
 def test_gap_closes_a_conversation():
-    params = SegmentParams(gap=dt.timedelta(minutes=45))
-    assert assign([post(1, 1, 0), post(2, 1, 44), post(3, 1, 90)], params) == [0, 0, 1]
+    assert assign([post(1, 1, 0), post(2, 1, 5), post(3, 1, 90)]) == [0, 0, 1]
+    # the gap bounds the candidates: a mention 50 minutes on links only with a longer gap
+    late = [post(1, 1, 0), post(2, 2, 50, mentions=[1])]
+    assert assign(late) == [0, 1]
+    assert assign(late, SegmentParams(gap=dt.timedelta(minutes=60))) == [0, 0]
 
 
-def test_shared_words_join_an_open_conversation():
-    posts = [
-        post(1, 1, 0, words={"ramen", "place"}),
-        post(2, 2, 1, words={"minecraft"}),
-        post(3, 3, 2, words={"ramen", "place", "great"}),
-        post(4, 4, 3, words={"ramen"}),  # one shared word is not enough
-    ]
-    assert assign(posts) == [0, 1, 0, 2]
+def test_shared_words_pull_a_message_into_a_conversation():
+    def week(words):
+        return [
+            post(1, 3, 0, words={"hi"}),
+            post(2, 1, 1, words={"ramen", "place", "tonight"}),
+            post(3, 2, 2, words={"minecraft"}),
+            post(4, 3, 3, words=words),
+        ]
+
+    assert assign(week({"ramen", "place", "tonight"})) == [0, 1, 2, 1]
+    assert assign(week({"ramen"})) == [0, 1, 2, 0]  # one word: author 3 goes on with their own
+    assert assign(week({"other"})) == [0, 1, 2, 0]
 
 
-def test_join_recent_attaches_a_newcomer_to_the_latest_conversation():
-    params = SegmentParams(join_recent=dt.timedelta(minutes=2))
-    assert assign([post(1, 1, 0), post(2, 2, 1), post(3, 3, 5)], params) == [0, 0, 1]
-
-
-def test_only_max_open_conversations_stay_open():
-    params = SegmentParams(max_open=2)
+def test_only_the_last_window_messages_are_candidates():
     posts = [post(1, 1, 0), post(2, 2, 1), post(3, 3, 2), post(4, 1, 3)]
-    assert assign(posts, params) == [0, 1, 2, 3]  # author 1's conversation was pushed out
+    assert assign(posts)[3] == 0  # author 1 goes on
+    assert assign(posts, SegmentParams(window=2)) == [0, 1, 2, 3]  # their message is too far back
+
+
+def test_addressing_beats_adjacency():
+    # 3 answers 1 by name although 2 spoke in between; 4 mentions nobody and is 2's again
+    posts = [post(1, 1, 0), post(2, 2, 2), post(3, 3, 3, mentions=[1]), post(4, 2, 4)]
+    assert assign(posts) == [0, 1, 0, 1]
+
+
+def test_the_learned_weights_read_as_documented():
+    weights = dict(zip(disentangle.PAIR_FEATURES, disentangle.PAIR_WEIGHTS, strict=True))
+    alone = dict(zip(disentangle.SELF_FEATURES, disentangle.SELF_WEIGHTS, strict=True))
+    assert weights["mentions c's author"] > 1 and weights["c mentions m's author"] > 1
+    assert weights["same author"] > 1 and weights["m's author in c's conversation"] > 1
+    assert weights["mentions someone else"] < -1 and alone["m mentions someone"] < -1
+    assert weights["log minutes"] < 0 and weights["log distance"] < 0
+
+
+def test_training_learns_from_annotated_links():
+    pairs = bench.load(ROOT / "tests" / "bot" / "recap" / "data")
+    zero = disentangle.Weights(
+        (0.0,) * len(disentangle.PAIR_FEATURES), (0.0,) * len(disentangle.SELF_FEATURES)
+    )
+    before = bench.evaluate(pairs, lambda lines: bench.predict_ours(lines, weights=zero))
+    learned = trainer.train(trainer.examples(pairs), epochs=3)
+    after = bench.evaluate(pairs, lambda lines: bench.predict_ours(lines, weights=learned))
+    # Measured: 47.1 -> 62.7 one-to-one, 75.1 -> 80.9 VI on the 51-line sample
+    assert after.one_to_one > before.one_to_one + 10 and after.vi > before.vi + 4
 
 
 def _msg(i, channel, author, minute, content="hi", reply=None, mentions=()):
@@ -179,7 +197,7 @@ def test_irc_parsing_links_and_addressing():
     assert len(lines) == 51 and lines[0].nick is None and lines[1].nick == "alice"
     assert all(0 <= a < len(lines) and 0 <= b < len(lines) for a, b in links)
     posts = {p.id: p for p in bench.to_posts(lines)}
-    assert posts[2].reply_to_id == 1 and posts[2].mentions  # "alice: me! ..."
+    assert posts[2].reply_to_id is None and posts[2].mentions == (1,)  # "alice: me! ..."
     gold = bench.gold_clusters(links)
     assert sum(len(c) for c in gold) == 51
 
@@ -189,7 +207,38 @@ def test_segmenter_beats_baselines_on_the_sample():
     ours = bench.evaluate(pairs, bench.predict_ours)
     one = bench.evaluate(pairs, bench.predict_one)
     gap = bench.evaluate(pairs, bench.predict_gap)
-    # Measured: 93.2 VI, 84.3 one-to-one, 57.1 F1 (baselines 58.6 and 75.1 VI, 0 F1).
-    assert ours.vi >= 90.0 and ours.one_to_one >= 80.0
+    # Measured: 88.6 VI, 78.4 one-to-one, 53.3 F1 (baselines 58.6 and 75.1 VI, 0 F1); the
+    # hand-written rules the model replaced scored 93.2 / 84.3 / 57.1 on this sample they were
+    # written against, and 83.5 / 62.0 / 13.9 on IRC dev.
+    assert ours.vi >= 85.0 and ours.one_to_one >= 75.0
     assert ours.f1 >= 50.0
-    assert ours.one_to_one > max(one.one_to_one, gap.one_to_one) + 30
+    assert ours.one_to_one > max(one.one_to_one, gap.one_to_one) + 25
+
+
+_channel = st.lists(
+    st.tuples(
+        st.integers(1, 6),  # author
+        st.floats(0, 20),  # minutes since the message before
+        st.lists(st.integers(1, 6), max_size=2),  # mentions
+        st.sets(st.sampled_from(["ramen", "game", "night", "exam", "bus"]), max_size=3),
+        st.integers(0, 30),  # reply to the message this many back (0: none)
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_channel)
+def test_the_fast_scorer_chooses_what_the_features_score(rows):
+    linker, minute = disentangle.Linker(window=12), 0.0
+    for i, (author, pause, mentions, words, back) in enumerate(rows):
+        minute += pause
+        reply = i - back if 0 < back <= i else None
+        message = post(i, author, minute, reply, mentions, words)
+        end = len(linker.history)
+        scores = sorted(linker.score(message, j) for j in linker.candidates(message))
+        chosen = linker.choose(message)
+        if len(scores) < 2 or scores[-1] - scores[-2] > 1e-9:  # no near tie
+            assert chosen == linker.choose_slowly(message)
+        assert chosen <= end
+        linker.add(message)
