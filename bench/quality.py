@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import re
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -124,6 +125,36 @@ def evaluate(items: Sequence[dict[str, str]]) -> tuple[Table, dict[str, int]]:
     return means, counts
 
 
+_PLACEHOLDER = re.compile(r"<(?:file_\w+|link)>", re.I)
+
+
+def pick_stats(items: Sequence[dict[str, str]]) -> dict[str, float]:
+    """Where our points come from, in percent of dialogues (of points for placeholders): the
+    first and the last line picked, more than one speaker quoted (of dialogues with several),
+    and SAMSum placeholders such as ``<file_gif>`` quoted."""
+    first = last = multi = several = placeholders = points = n = 0
+    for item in items:
+        lines = parse_dialogue(item["dialogue"])
+        if not lines:
+            continue
+        n += 1
+        summary = summarize_lines(lines, "", max_points=3, is_thread=False)
+        ids = [p.message_id for p in summary.points]
+        first += lines[0].message_id in ids
+        last += lines[-1].message_id in ids
+        if len({line.author_id for line in lines}) > 1:
+            several += 1
+            multi += len({p.author_id for p in summary.points}) > 1
+        points += len(ids)
+        placeholders += sum(bool(_PLACEHOLDER.search(p.text)) for p in summary.points)
+    return {
+        "first line picked": 100 * first / max(n, 1),
+        "last line picked": 100 * last / max(n, 1),
+        "several speakers quoted": 100 * multi / max(several, 1),
+        "points quoting a placeholder": 100 * placeholders / max(points, 1),
+    }
+
+
 def speed(items: Sequence[dict[str, str]], n: int, per_conversation: int) -> None:
     """Tokenize and summarize ``n`` distinct messages (a number makes each unique); print rates."""
     pool = [line for item in items for line in parse_dialogue(item["dialogue"])]
@@ -178,6 +209,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for system, scores in by_system.items():
             r1, r2, rl = (scores[t] for t in TYPES)
             print(f"  {system:<24}{r1:7.2f}{r2:7.2f}{rl:7.2f}")
+    print("\nour points:")
+    for what, value in pick_stats(items).items():
+        print(f"  {what:<30}{value:6.1f} %")
     print("\npublished (SAMSum test, Gliwa et al. 2019), R-1:", end="")
     print("".join(f"  {k} {v}" for k, v in PUBLISHED_R1.items()))
     if args.speed:

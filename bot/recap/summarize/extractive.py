@@ -12,8 +12,12 @@ Every message gets an explainable salience score, a weighted sum of features in 
 - the opening message (0.1), which usually states the topic.
 
 Greetings and acknowledgements ("lol", "thanks!", "ありがとう") are multiplied by 0.2, one-word
-messages by 0.5. Ties go to the smaller message id. Near-duplicates of a chosen point are
-skipped, and points keep conversation order. Everything is a pure, deterministic function of
+messages by 0.5; file placeholders of chat exports (``<file_gif>``) are no words and are never
+quoted. Ties go to the smaller message id. Near-duplicates of a chosen point are skipped; the
+points quote more than one speaker when the conversation has them, and keep one from the last
+third of a longer conversation (where it was settled) when a late message scores at least half
+as well as the last pick (SAMSum validation, docs/benchmarks.md). Points keep conversation
+order. Everything is a pure, deterministic function of
 the lines, so the summary can be cached by content hash.
 """
 
@@ -38,11 +42,12 @@ from bot.recap.types import Conversation, KeyMessage, Line, Summary
 
 __all__ = ["MODEL", "ExtractiveSummarizer", "summarize_lines"]
 
-MODEL = "v1"  # bump whenever the output for the same input changes (it is in the cache key)
+MODEL = "v2"  # bump whenever the output for the same input changes (it is in the cache key)
 MAX_LINES = 1500  # lines considered in one conversation; beyond that, see _considered()
 OPENING_LINES = 100  # always considered: the start of a long conversation
 OFFLOAD_LINES = 400  # above this many lines, summarize in a worker thread
 EXCERPT_CHARS = 200
+ARC_SHARE = 0.5  # a late point replaces the last pick only with half its score or more
 TITLE_CHARS = 80
 
 W_CENTRAL, W_REPLIES, W_REACTIONS, W_QA, W_LENGTH, W_OPENING = 0.3, 0.3, 0.1, 0.1, 0.1, 0.1
@@ -54,10 +59,23 @@ _ACK = re.compile(
     r"|ありがとう|お疲れ|よろしく|はい|うん|いいね|おめでとう|なるほど|確かに)\S{0,8}[\s!.。！、,]*)+$",
     re.I,
 )
+# What chat exports put where a file was ("<file_gif>", "<file_photo>", "<link>"): nothing to
+# quote, and no word of the conversation.
+_PLACEHOLDER = re.compile(
+    r"<(?:file|photo|picture|image|video|gif|sticker)(?:[_:][a-z0-9]+)?>|<link>", re.I
+)
+_SPACES = re.compile(r"\s+")
 _GENERIC_NAMES = frozenset(
     {"general", "chat", "random", "off-topic", "offtopic", "lounge", "main", "discussion", "talk"}
     | {"misc", "thread", "new-thread", "chit-chat", "雑談", "一般", "全般", "雑談部屋"}
 )
+
+
+def _without_placeholders(content: str) -> str:
+    """``content`` without file placeholders (``<file_gif>``), spaces closed up."""
+    if "<" not in content:
+        return content
+    return _SPACES.sub(" ", _PLACEHOLDER.sub(" ", content)).strip()
 
 
 def _considered(lines: Sequence[Line]) -> list[Line]:
@@ -157,25 +175,49 @@ def _is_ack(content: str) -> bool:
 
 
 def _pick(
-    lines: Sequence[Line], words: Sequence[list[str]], scores: Sequence[float], max_points: int
+    lines: Sequence[Line],
+    texts: Sequence[str],
+    words: Sequence[list[str]],
+    scores: Sequence[float],
+    max_points: int,
 ) -> list[int]:
-    """Indexes of the best lines, near-duplicates skipped, in conversation order."""
+    """Indexes of the best lines, near-duplicates skipped, in conversation order; with two or
+    more points, more than one speaker when the conversation has them, and with three, one
+    from the last third of a conversation of six lines or more (where it was settled)."""
     if max_points <= 0:
         return []
     order = sorted(range(len(lines)), key=lambda i: (-scores[i], lines[i].message_id))
     best = scores[order[0]] if order else 0.0
     chosen: list[int] = []
+    sets = [set(w) for w in words]
+
+    def fresh(i: int, among: Sequence[int]) -> bool:
+        return not any(len(sets[i] & sets[j]) >= 0.6 * len(sets[i] | sets[j]) for j in among)
+
     for i in order:
         if len(chosen) >= max_points or scores[i] <= 0 or scores[i] < 0.25 * best:
             break
-        mine = set(words[i])
-        if any(len(mine & set(words[j])) >= 0.6 * len(mine | set(words[j])) for j in chosen):
-            continue
-        chosen.append(i)
+        if fresh(i, chosen):
+            chosen.append(i)
     if not chosen:  # no words anywhere: quote one message with anything (a link first, emoji)
-        fallback = [i for i, line in enumerate(lines) if line.content.strip()]
-        fallback.sort(key=lambda i: ("://" not in lines[i].content, -lines[i].reactions, i))
-        chosen = fallback[:1]
+        fallback = [i for i, text in enumerate(texts) if text.strip()]  # no placeholder
+        fallback.sort(key=lambda i: ("://" not in texts[i], -lines[i].reactions, i))
+        return fallback[:1]
+    authors = {lines[i].author_id for i in chosen}
+    if max_points >= 2 and len(authors) == 1:
+        other = [i for i in order if scores[i] > 0 and lines[i].author_id not in authors]
+        other = [i for i in other if fresh(i, chosen)]
+        if other:
+            chosen = [*chosen[: max_points - 1], other[0]]
+    tail = len(lines) * 2 // 3
+    if max_points >= 3 and len(lines) >= 6 and not any(i >= tail for i in chosen):
+        keep = chosen[: max_points - 1]
+        speakers = {lines[i].author_id for i in keep}
+        late = [i for i in order if i >= tail and scores[i] > 0 and fresh(i, keep)]
+        late = [i for i in late if len(speakers | {lines[i].author_id}) > 1]
+        late = [i for i in late if scores[i] >= ARC_SHARE * scores[chosen[-1]]]
+        if late:
+            chosen = [*keep, late[0]]
     return sorted(chosen)
 
 
@@ -223,7 +265,7 @@ def summarize_lines(
     """
     del language  # quotes stay in the language they were written in
     considered = _considered(lines)
-    texts = [line.content for line in considered]
+    texts = [_without_placeholders(line.content) for line in considered]
     words = [tokens(text) for text in texts]
     terms = ranked_terms(texts)
     top_keys = {word for key, _, _ in terms[:5] for word in key.split()}
@@ -233,9 +275,9 @@ def summarize_lines(
             message_id=considered[i].message_id,
             author_id=considered[i].author_id,
             author_name=considered[i].author_name,
-            text=excerpt(considered[i].content, EXCERPT_CHARS),
+            text=excerpt(texts[i], EXCERPT_CHARS),
         )
-        for i in _pick(considered, words, scores, max_points)
+        for i in _pick(considered, texts, words, scores, max_points)
     )
     return Summary(
         title=_title(name, terms, is_thread),

@@ -244,3 +244,45 @@ def test_quality_bench_on_the_hand_written_dialogues():
     assert counts["en"] >= 15 and counts["ja"] >= 3
     ours, lead = results["en"]["ours (points)"], results["en"]["LEAD-3"]
     assert ours["rouge1"] >= lead["rouge1"] and ours["rougeL"] >= lead["rougeL"]
+
+
+def test_file_placeholders_are_never_quoted():
+    rows = [
+        ("ann", "<file_gif>"),
+        ("bob", "Look at the new trail map for the ridge hike <file_photo>"),
+        ("ann", "<file_other> <file_gif>"),
+        ("cat", "The ridge trail is closed after the storm, take the lake trail instead"),
+        ("bob", "Lake trail it is, meet at the trail head at nine"),
+    ]
+    summary = summarize_lines(convo(*rows), "hikes", is_thread=False)
+    assert summary.points and all("<file" not in p.text for p in summary.points)
+    assert "Look at the new trail map for the ridge hike" in [p.text for p in summary.points]
+    only_files = summarize_lines(convo(("ann", "<file_gif>"), ("bob", "<file_photo>")), "x")
+    assert only_files.points == ()
+    code = summarize_lines(convo(("ann", "run cp <filename> <files> to copy them")), "x")
+    assert "<filename> <files>" in code.points[0].text  # not export placeholders
+
+
+def test_points_quote_more_than_one_speaker():
+    rows = [
+        ("ann", "Planning the spring garden beds for the community plot this weekend"),
+        ("ann", "Tomatoes along the fence, beans next to them, herbs in the garden corner"),
+        ("ann", "Squash along the back row of the garden beds, compost first"),
+        ("bob", "I can bring the compost on Saturday morning"),
+    ]
+    summary = summarize_lines(convo(*rows), "garden", is_thread=False)
+    assert {p.author_name for p in summary.points} == {"ann", "bob"}
+
+
+def test_a_long_conversation_keeps_a_point_from_where_it_was_settled():
+    rows = [
+        ("ann", "Which laptop should the lab buy for the field recordings next month?"),
+        ("bob", "The field recordings need a laptop with a quiet fan and long battery"),
+        ("cat", "Battery matters most, the field site has no power for the recordings"),
+        ("ann", "Quiet fan and battery, noted, the lab budget is tight this month"),
+        ("dan", "lol"),
+        ("bob", "ok"),
+        ("cat", "Decided then: the lab orders two refurbished laptops with big batteries"),
+    ]
+    summary = summarize_lines(convo(*rows), "lab", is_thread=False)
+    assert 106 in [p.message_id for p in summary.points]
