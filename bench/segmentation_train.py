@@ -17,7 +17,7 @@ import argparse
 import math
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bench.segmentation import IrcLine, evaluate, load, predict_ours, to_posts
@@ -44,7 +44,11 @@ def examples(pairs: Sequence[tuple[list[IrcLine], list[tuple[int, int]]]]) -> li
 
 
 def train(
-    data: Sequence[Example], epochs: int, rate: float = 0.1, seed: int = 1, report=None
+    data: Sequence[Example],
+    epochs: int,
+    rate: float = 0.1,
+    seed: int = 1,
+    report: Callable[[int, float, Weights], None] | None = None,
 ) -> Weights:
     """AdaGrad over the softmax log-likelihood of the annotated antecedents."""
     pair = [0.0] * len(PAIR_FEATURES)
@@ -66,7 +70,8 @@ def train(
                 reachable = [j for j in linker.candidates(post) if j in wanted]
                 if reachable:
                     loss += _step(linker, post, set(reachable), (pair, alone), squares, rate)
-                linker.add(post, max(reachable) if reachable else len(linker.history))
+                end = len(linker.history)  # the state follows the annotation, in reach or not
+                linker.add(post, max((j for j in wanted if j < end), default=end))
         if report is not None:
             report(epoch, loss, Weights(tuple(pair), tuple(alone)))
     return Weights(tuple(pair), tuple(alone))

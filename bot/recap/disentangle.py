@@ -9,7 +9,7 @@ says so; no model needed), and so does an unaddressed message under a minute aft
 else's when that someone was the only one to speak in the five minutes before: on a quiet
 Discord channel two people trading messages without pressing reply are one conversation. IRC's
 busy channels taught the model the opposite (adjacency weighs against a link there), so this is
-a rule, measured on IRC dev in docs/benchmarks.md.
+a rule, chosen on IRC train (docs/benchmarks.md).
 
 Pair features (message m, candidate c), all from what Discord gives: whether m mentions c's
 author, c mentions m's author, either mentions someone else, the same author, c is its author's
@@ -61,23 +61,23 @@ SELF_FEATURES = (
 
 # Learned by bench/segmentation_train.py (see the module doc); one weight per feature above.
 PAIR_WEIGHTS = (
-    3.281,
-    2.622,
-    -3.303,
-    1.386,
-    -0.906,
-    0.847,
+    3.301,
+    2.611,
+    -3.317,
+    1.376,
+    -0.908,
+    0.845,
     -0.924,
-    0.542,
-    -1.345,
+    0.543,
+    -1.346,
     -0.794,
-    -0.324,
-    1.217,
-    0.328,
-    1.55,
-    2.274,
+    -0.327,
+    1.216,
+    0.329,
+    1.546,
+    2.299,
 )
-SELF_WEIGHTS = (0.255, -3.731, -0.071, 0.182, 1.809)
+SELF_WEIGHTS = (0.254, -3.718, -0.071, 0.187, 1.803)
 
 _BUSY = dt.timedelta(minutes=5)
 _LONE = dt.timedelta(minutes=1)
