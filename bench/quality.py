@@ -7,7 +7,7 @@
 Each dialogue ("Name: text" lines) becomes Lines; the hypothesis of every system is three
 utterances written as "Name: text", one per line: our points, the first three (LEAD-3) or the
 three longest (LONGEST-3), so all three quote the same amount of dialogue. A second row for
-ours adds the title (key phrases) in front. ROUGE-1/2/L F1 uses rouge-score with the Porter
+ours adds the title in front. ROUGE-1/2/L F1 uses rouge-score with the Porter
 stemmer; its default tokenizer drops non-ASCII text, so dialogues whose reference summary is
 Japanese are scored separately with a character tokenizer (kana, kanji, letters, digits).
 """
@@ -200,7 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         items = items[: args.limit]
     print(f"data: {path} ({len(items)} dialogues)")
     print("hypothesis: 3 utterances as 'Name: text' (ours: the summary's points, excerpted")
-    print("to 200 chars); 'title + points' also prepends the key-phrase title.")
+    print("to 200 chars); 'title + points' also prepends the title.")
     results, counts = evaluate(items)
     for group, by_system in sorted(results.items()):
         note = "Porter-stemmed words" if group == "en" else "characters"

@@ -1,4 +1,7 @@
-"""Offline extractive summarizer: key phrases as the title, key messages quoted as points.
+"""Offline extractive summarizer: a readable title, key messages quoted as points.
+
+The title is a meaningful thread name, else the question the conversation answered (its
+sentence), else one or two key phrases ("Sourdough starter and hydration").
 
 Every message gets an explainable salience score, a weighted sum of features in [0, 1]:
 
@@ -42,7 +45,7 @@ from bot.recap.types import Conversation, KeyMessage, Line, Summary
 
 __all__ = ["MODEL", "ExtractiveSummarizer", "summarize_lines"]
 
-MODEL = "v2"  # bump whenever the output for the same input changes (it is in the cache key)
+MODEL = "v3"  # bump whenever the output for the same input changes (it is in the cache key)
 MAX_LINES = 1500  # lines considered in one conversation; beyond that, see _considered()
 OPENING_LINES = 100  # always considered: the start of a long conversation
 OFFLOAD_LINES = 400  # above this many lines, summarize in a worker thread
@@ -133,7 +136,11 @@ def _answers(lines: Sequence[Line], words: Sequence[list[str]]) -> list[float]:
 
 
 def _salience(
-    lines: Sequence[Line], words: Sequence[list[str]], top_keys: set[str], replies: Counter[int]
+    lines: Sequence[Line],
+    words: Sequence[list[str]],
+    top_keys: set[str],
+    replies: Counter[int],
+    qa: Sequence[float],
 ) -> list[float]:
     """The weighted feature sum described in the module docstring, one score per line."""
     sets = [set(w) for w in words]
@@ -145,7 +152,6 @@ def _salience(
         for s in sets
     ]
     top_central = max(central, default=0.0) or 1.0
-    qa = _answers(lines, words)
     scores: list[float] = []
     for i, line in enumerate(lines):
         n = len(sets[i])
@@ -227,26 +233,48 @@ def _meaningful_name(name: str) -> bool:
     return bool(clean) and clean not in _GENERIC_NAMES and bool(tokens(clean))
 
 
-def _title(name: str, terms: Sequence[tuple[str, str, float]], is_thread: bool) -> str:
-    """Thread name plus 1-2 phrases, or 2-4 key phrases; the name, then "(no text)", if none."""
-    best = terms[0][2] if terms else 0.0
-    strong = [t for t in terms if t[2] >= 0.5 * best]
+_QUESTION_END = re.compile(r"[?？]")
+_SENTENCE_START = re.compile(r"(?:[.!。！?？]\s*|\n)")
+
+
+def _question(lines: Sequence[Line], words: Sequence[list[str]], qa: Sequence[float]) -> str:
+    """The first answered question of the conversation (or its opening question) that names
+    something (a question sentence of three content words or more), as that sentence (with
+    what leads up to it when that is short); else ""."""
+    for i, line in enumerate(lines):
+        opener = i == 0 and is_question(line.content)
+        if (qa[i] < 1.0 and not opener) or len(words[i]) < 3:
+            continue
+        text = " ".join(strip_markup(_without_placeholders(line.content)).split())
+        ends = [m.end() for m in _QUESTION_END.finditer(text)] or [len(text)]  # or by wording
+        for end in ends:
+            starts = [m.end() for m in _SENTENCE_START.finditer(text, 0, max(end - 1, 0))]
+            sentence = text[starts[-1] if starts else 0 : end].strip()
+            if len(tokens(sentence)) < 3 and end <= TITLE_CHARS:  # "… five days. Any tips?"
+                sentence = text[:end].strip()
+            if len(tokens(sentence)) >= 3:
+                return excerpt(sentence[:1].upper() + sentence[1:], TITLE_CHARS)
+    return ""
+
+
+def _title(
+    name: str, terms: Sequence[tuple[str, str, float]], is_thread: bool, question: str = ""
+) -> str:
+    """A title a person would write: a meaningful thread name; else the question the
+    conversation answered or opened with; else its one or two key phrases ("Sourdough starter and
+    hydration"); the name, then "(no text)", if there is nothing else."""
     if is_thread and _meaningful_name(name):
-        head = excerpt(strip_markup(name), 60)
-        taken = set(tokens(name))
-        extra = [d for k, d, _ in strong if not taken.intersection(k.split())][:2] or [
-            d for k, d, _ in terms[:1] if not taken.intersection(k.split())
-        ]
-        parts = [head, *extra]
-    else:
-        parts = [d for _, d, _ in (strong if len(strong) >= 2 else terms)][:3]
-        if parts and parts[0] == parts[0].lower():
-            parts[0] = parts[0][:1].upper() + parts[0][1:]
-    while len(parts) > 1 and len(" · ".join(parts)) > TITLE_CHARS:
-        parts.pop()
+        return excerpt(strip_markup(name), TITLE_CHARS)
+    if question:
+        return question
+    best = terms[0][2] if terms else 0.0
+    parts = [d for _, d, score in terms[:2] if score >= 0.5 * best]
     if not parts:
         return excerpt(strip_markup(name) or name.strip(), 60) or "(no text)"
-    return excerpt(" · ".join(parts), TITLE_CHARS)
+    if parts[0] == parts[0].lower():
+        parts[0] = parts[0][:1].upper() + parts[0][1:]
+    joined = " and ".join(parts) if all(p.isascii() for p in parts) else "・".join(parts)
+    return excerpt(joined if len(joined) <= TITLE_CHARS else parts[0], TITLE_CHARS)
 
 
 def summarize_lines(
@@ -269,7 +297,8 @@ def summarize_lines(
     words = [tokens(text) for text in texts]
     terms = ranked_terms(texts)
     top_keys = {word for key, _, _ in terms[:5] for word in key.split()}
-    scores = _salience(considered, words, top_keys, _replies(lines))
+    qa = _answers(considered, words)
+    scores = _salience(considered, words, top_keys, _replies(lines), qa)
     points = tuple(
         KeyMessage(
             message_id=considered[i].message_id,
@@ -280,7 +309,7 @@ def summarize_lines(
         for i in _pick(considered, texts, words, scores, max_points)
     )
     return Summary(
-        title=_title(name, terms, is_thread),
+        title=_title(name, terms, is_thread, _question(considered, words, qa)),
         points=points,
         language=detect_language(texts),
         backend=ExtractiveSummarizer.name,
