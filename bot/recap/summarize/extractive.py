@@ -67,7 +67,7 @@ _ACK = re.compile(
 _PLACEHOLDER = re.compile(
     r"<(?:file|photo|picture|image|video|gif|sticker)(?:[_:][a-z0-9]+)?>|<link>", re.I
 )
-_SPACES = re.compile(r"\s+")
+_SPACES = re.compile(r"[^\S\n]+")  # newlines stay: titles cut sentences at them
 _GENERIC_NAMES = frozenset(
     {"general", "chat", "random", "off-topic", "offtopic", "lounge", "main", "discussion", "talk"}
     | {"misc", "thread", "new-thread", "chit-chat", "雑談", "一般", "全般", "雑談部屋"}
@@ -234,7 +234,18 @@ def _meaningful_name(name: str) -> bool:
 
 
 _QUESTION_END = re.compile(r"[?？]")
-_SENTENCE_START = re.compile(r"(?:[.!。！?？]\s*|\n)")
+_SENTENCE_START = re.compile(r"[.!。！?？]\s*|\n")
+_SPOILER = re.compile(r"\|\|.*?\|\|", re.S)
+_INLINE_CODE = re.compile(r"`([^`\n]{1,40})`")
+_SPACE_BEFORE_MARK = re.compile(r"\s+(?=[?？!！.,。、])")
+
+
+def _title_text(content: str) -> str:
+    """A message as title text: spoilers left out (a title must not reveal them), short
+    inline code kept as its text (``nginx``), markup gone, lines kept apart."""
+    text = _INLINE_CODE.sub(r"\1", _SPOILER.sub(" ", _without_placeholders(content)))
+    rows = (" ".join(strip_markup(row).split()) for row in text.splitlines())
+    return "\n".join(_SPACE_BEFORE_MARK.sub("", row) for row in rows if row)
 
 
 def _question(lines: Sequence[Line], words: Sequence[list[str]], qa: Sequence[float]) -> str:
@@ -245,8 +256,9 @@ def _question(lines: Sequence[Line], words: Sequence[list[str]], qa: Sequence[fl
         opener = i == 0 and is_question(line.content)
         if (qa[i] < 1.0 and not opener) or len(words[i]) < 3:
             continue
-        text = " ".join(strip_markup(_without_placeholders(line.content)).split())
-        ends = [m.end() for m in _QUESTION_END.finditer(text)] or [len(text)]  # or by wording
+        text = _title_text(line.content)
+        # each question mark ends a candidate, then the whole text (a question by its wording)
+        ends = [m.end() for m in _QUESTION_END.finditer(text)] + [len(text)]
         for end in ends:
             starts = [m.end() for m in _SENTENCE_START.finditer(text, 0, max(end - 1, 0))]
             sentence = text[starts[-1] if starts else 0 : end].strip()
@@ -261,20 +273,16 @@ def _title(
     name: str, terms: Sequence[tuple[str, str, float]], is_thread: bool, question: str = ""
 ) -> str:
     """A title a person would write: a meaningful thread name; else the question the
-    conversation answered or opened with; else its one or two key phrases ("Sourdough starter and
-    hydration"); the name, then "(no text)", if there is nothing else."""
+    conversation answered or opened with; else the one thing it named most ("Sourdough
+    starter"); the name without markup, then "(no text)", if there is nothing else."""
     if is_thread and _meaningful_name(name):
         return excerpt(strip_markup(name), TITLE_CHARS)
     if question:
         return question
-    best = terms[0][2] if terms else 0.0
-    parts = [d for _, d, score in terms[:2] if score >= 0.5 * best]
-    if not parts:
-        return excerpt(strip_markup(name) or name.strip(), 60) or "(no text)"
-    if parts[0] == parts[0].lower():
-        parts[0] = parts[0][:1].upper() + parts[0][1:]
-    joined = " and ".join(parts) if all(p.isascii() for p in parts) else "・".join(parts)
-    return excerpt(joined if len(joined) <= TITLE_CHARS else parts[0], TITLE_CHARS)
+    if not terms:
+        return excerpt(" ".join(strip_markup(name).split()), 60) or "(no text)"
+    head = terms[0][1]
+    return excerpt(head[:1].upper() + head[1:] if head == head.lower() else head, TITLE_CHARS)
 
 
 def summarize_lines(
