@@ -47,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     digest = sub.add_parser("digest", help="print a circle digest as Markdown")
     recap = sub.add_parser("recap", help="print one member's recap as Markdown")
     recap.add_argument("--member", required=True, help="member id, name or display name")
+    ask = sub.add_parser("ask", help="ask the archive: the messages a member can read")
+    ask.add_argument("question", help="what to look for, in English or Japanese")
+    ask.add_argument("--member", required=True, help="member id, name or display name")
+    ask.add_argument("--guild", type=int, help="guild id (optional when only one is stored)")
+    ask.add_argument("--limit", type=int, default=5, help="passages to show (default 5)")
+    ask.add_argument("--db", help="database path (default: HEARTH_DB or ./hearth.db)")
     for p in (digest, recap):
         p.add_argument("--guild", type=int, help="guild id (optional when only one is stored)")
         p.add_argument("--since", help="start, ISO 8601 (default: a week before --until)")
@@ -195,6 +201,13 @@ async def _recap(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _ask(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app.render_cli import print_answer
+
+    print(await print_answer(args, _db(settings, args)))
+    return 0
+
+
 class _Progress:
     """A one-line progress counter on stderr, only when stderr is a terminal."""
 
@@ -230,4 +243,5 @@ _COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "doctor": _sync(_doctor),
     "digest": _sync(_digest),
     "recap": _sync(_recap),
+    "ask": _sync(_ask),
 }

@@ -1,4 +1,5 @@
-"""``hearth digest`` and ``hearth recap``: the recap engine over a database, printed as Markdown."""
+"""``hearth digest``, ``hearth recap`` and ``hearth ask``: the recap engine over a database,
+printed as Markdown."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from collections.abc import AsyncIterator
 
 from bot.db import Store
 from bot.errors import CliError
+from bot.models import Member
 from bot.recap import RecapService, render_markdown
+from bot.recap.ask import search
+from bot.recap.render_answer import render_answer
 from bot.recap.render_json import digest_json
 from bot.recap.summarize.backend import build_recaps, close_recaps
 from bot.settings import Settings
@@ -92,13 +96,29 @@ async def print_recap(settings: Settings, args: argparse.Namespace, db: str) -> 
     since, until = window(args)
     async with await Store.open(db, create=False) as store:
         guild_id = await _guild(store, args.guild)
-        found = await store.members.find(guild_id, args.member)
-        if not found:
-            raise CliError(f"no member {args.member!r} in guild {guild_id}")
-        if len(found) > 1:
-            ids = ", ".join(str(m.user_id) for m in found)
-            raise CliError(f"{args.member!r} matches several members ({ids}): pass an id")
+        member = await _member(store, guild_id, args.member)
         async with _service(store, settings) as service:
-            recap = await service.recap(guild_id, found[0].user_id, since, until)
-        head = f"_Recap for {found[0].label} ({found[0].user_id})_\n\n"
+            recap = await service.recap(guild_id, member.user_id, since, until)
+        head = f"_Recap for {member.label} ({member.user_id})_\n\n"
         return head + render_markdown(recap) + await _hint(store, guild_id, since, until)
+
+
+async def _member(store: Store, guild_id: int, wanted: str) -> Member:
+    found = await store.members.find(guild_id, wanted)
+    if not found:
+        raise CliError(f"no member {wanted!r} in guild {guild_id}")
+    if len(found) > 1:
+        ids = ", ".join(str(m.user_id) for m in found)
+        raise CliError(f"{wanted!r} matches several members ({ids}): pass an id")
+    return found[0]
+
+
+async def print_answer(args: argparse.Namespace, db: str) -> str:
+    """The messages that answer a question, among those the member can read."""
+    if args.limit < 1:
+        raise CliError(f"--limit must be 1 or more, not {args.limit}")
+    async with await Store.open(db, create=False) as store:
+        guild_id = await _guild(store, args.guild)
+        member = await _member(store, guild_id, args.member)
+        answer = await search(store, guild_id, member.user_id, args.question, limit=args.limit)
+    return f"_Asked as {member.label} ({member.user_id})_\n\n" + render_answer(answer)

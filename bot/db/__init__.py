@@ -44,6 +44,7 @@ from bot.db.messages import MessageRepository, Step, run_steps
 from bot.db.privacy import PrivacyRepository
 from bot.db.recap import RecapRepository
 from bot.db.retention import RetentionRepository
+from bot.db.search import SearchRepository
 from bot.db.stats import StatsRepository
 
 __all__ = [
@@ -76,6 +77,7 @@ class ReadView:
         self.llm_usage = LlmUsageRepository(conn)
         self.privacy = PrivacyRepository(conn)
         self.retention = RetentionRepository(conn)
+        self.search = SearchRepository(conn)
 
 
 class Store(ReadView):

@@ -250,13 +250,13 @@ class MessageRepository:
         rows = [(i,) for i in message_ids]
         await self.conn.executemany("DELETE FROM mentions WHERE message_id = ?", rows)
         await self.conn.executemany("DELETE FROM reactions WHERE message_id = ?", rows)
-        before = self.conn.total_changes
-        await self.conn.executemany(
+        # rowcount, not total_changes: that counts what the search triggers change too
+        cur = await self.conn.executemany(
             "UPDATE messages SET content = '', deleted = 1, attachments = 0 "
             "WHERE id = ? AND deleted = 0",
             rows,
         )
-        deleted = self.conn.total_changes - before
+        deleted = cur.rowcount
         if deleted:  # an unfinished delivery of its guild must not resume with the text
             await self.conn.executemany(IN_GUILD.format(_GUILD_OF), rows)
         return deleted

@@ -37,6 +37,7 @@ import aiosqlite
 
 from bot.db._util import when
 from bot.db.deliveries import IN_GUILD
+from bot.db.search import merge_index
 
 _MINE = "SELECT id FROM messages WHERE guild_id = ?1 AND author_id = ?2"
 # Driven from the member's own rows (reactions_user / mentions_target), each checked against
@@ -220,6 +221,8 @@ class PrivacyRepository:
         messages = await self.conn.execute(
             "DELETE FROM messages WHERE guild_id = ? AND author_id = ?", args
         )
+        if messages.rowcount:  # the triggers dropped their words; no old segment keeps them
+            await merge_index(self.conn)
         return {
             "messages": messages.rowcount,
             "mentions": n_mentions,

@@ -9,6 +9,7 @@ import aiosqlite
 from bot.db._util import ms
 from bot.db.deliveries import IN_GUILD
 from bot.db.privacy import pin_cursors
+from bot.db.search import merge_index
 
 _OLD = "SELECT id FROM messages WHERE guild_id = ?1 AND created_at < ?2"
 
@@ -35,6 +36,7 @@ class RetentionRepository:
         )
         purged = cur.rowcount
         if purged:
+            await merge_index(self.conn)
             await self.conn.execute(IN_GUILD.format("?"), (guild_id,))
             await self.conn.execute(
                 "DELETE FROM summary_cache WHERE EXISTS (SELECT 1 FROM json_each(payload, "

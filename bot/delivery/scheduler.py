@@ -22,10 +22,12 @@ from collections.abc import Awaitable, Callable, Iterable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.db import Store, explain
 from bot.delivery.service import DeliveryService, RunReport
 from bot.delivery.slots import ScheduleError, next_slot
+from bot.recap.ask import index_pending
 from bot.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,8 @@ MAX_PARALLEL = 2  # one guild's sends overlap another's recap run; CPU work has 
 RETRY_FIRST = dt.timedelta(minutes=5)
 RETRY_FACTOR = 3
 RETRY_MAX = 4
+INDEX_EVERY_S = 60
+INDEX_PER_RUN = 20_000  # a minute of a busy guild, many times over; the rest next minute
 
 
 class HearthScheduler:
@@ -65,8 +69,29 @@ class HearthScheduler:
         self._retried: dict[tuple[int, str, str], int] = {}  # (guild, cadence, period) -> n
 
     def start(self) -> None:
-        """Start the scheduler; guilds are armed with :meth:`arm` as they become known."""
+        """Start the scheduler; guilds are armed with :meth:`arm` as they become known. The
+        search index catches up with new and edited messages every minute, from now on."""
         self.scheduler.start()
+        self.scheduler.add_job(
+            self.index_search,
+            IntervalTrigger(seconds=INDEX_EVERY_S),
+            id="search-index",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            next_run_time=utcnow(),  # wall time, whatever clock the slots use
+        )
+
+    async def index_search(self) -> int:
+        """Index up to ``INDEX_PER_RUN`` queued messages for /ask; one line if that fails
+        (the queue keeps them for the next run)."""
+        try:
+            return await index_pending(self.store, limit=INDEX_PER_RUN)
+        except sqlite3.Error as exc:
+            log.warning("search index: %s; next try in a minute", explain(exc, self.store.path))
+        except Exception:
+            log.exception("search index failed; next try in a minute")
+        return 0
 
     def shutdown(self) -> None:
         """Stop; a job cut short leaves 'sending' rows that the next run reconciles."""

@@ -1,4 +1,4 @@
-"""What a member chooses about their recaps: DM recaps and declared interests.
+"""What a member chooses about their recaps (DM recaps, declared interests) and asks (/ask).
 
 The rules live here, not in the cogs: the cadences, how many interests and how long, what an
 interest may contain, and telling a member once that their DM recap could not be delivered.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot.db import Store
 from bot.models import MemberRecord
+from bot.recap.ask import Answer, search
 from bot.recap.markup import name
 
 CADENCES = ("weekly", "daily")
@@ -98,3 +99,7 @@ class MemberService:
         async with self.store.transaction():
             await deliveries.mark_notified(guild_id, user_id)
         return True
+
+    async def ask(self, guild_id: int, user_id: int, question: str, *, limit: int = 5) -> Answer:
+        """``/ask``: the messages the member can read that answer ``question``."""
+        return await search(self.store, guild_id, user_id, question, limit=limit)

@@ -1,4 +1,4 @@
-"""Member commands: ``/recap``, ``/summary``, ``/about``, ``/dm`` and ``/interests``."""
+"""Member commands: ``/recap``, ``/summary``, ``/about``, ``/ask``, ``/dm`` and ``/interests``."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ if TYPE_CHECKING:
 
 async def setup(bot: HearthBot) -> None:
     """Load the member cogs."""
+    from cogs.members.ask import Ask
     from cogs.members.preferences import Preferences
     from cogs.members.recaps import Recaps
 
     await bot.add_cog(Recaps(bot))
     await bot.add_cog(Preferences(bot))
+    await bot.add_cog(Ask(bot))

@@ -318,3 +318,37 @@ async def test_about_is_for_everyone_and_names_the_admins(discord_double, tmp_pa
         synced = {c["name"]: c for c in discord_double.synced_commands()}
         assert synced["about"].get("default_member_permissions") is None
     assert_never_pinged(discord_double)
+
+
+async def test_ask_answers_privately_from_what_the_member_can_read(discord_double, tmp_path):
+    seed_conversations(discord_double)
+    seed = discord_double.seed
+    carol, alice = seed.member("carol"), seed.member("alice")
+    async with command_bot(discord_double, tmp_path):
+        call = await invoke(
+            discord_double,
+            "ask",
+            user=carol,
+            channel=seed.general_id,
+            options={"question": "who brings the rice cooker?"},
+        )
+        followup = await call.deferred(ephemeral=True)
+        text = followup["content"]
+        assert "rice cooker" in text and f"/channels/{seed.guild_id}/{seed.general_id}/" in text
+        staff = await invoke(
+            discord_double,
+            "ask",
+            user=carol,
+            channel=seed.general_id,
+            options={"question": "pineapple budget"},
+        )
+        assert "Nothing you can read mentions" in (await staff.deferred(ephemeral=True))["content"]
+        mine = await invoke(
+            discord_double,
+            "ask",
+            user=alice,
+            channel=seed.general_id,
+            options={"question": "pineapple budget"},
+        )
+        assert "secret-pineapple" in (await mine.deferred(ephemeral=True))["content"]
+    assert_never_pinged(discord_double)
