@@ -35,14 +35,16 @@ _DONE = (
     "DELETE FROM search_pending WHERE message_id = ?1 "
     "AND EXISTS (SELECT 1 FROM message_words WHERE message_id = ?1)"
 )
+# Newest matches first: FTS5 walks its rowids (message ids, so time) backwards and stops at
+# the limit, where ordering by bm25 would score every match of a common word first.
 _FIND = (
     "SELECT m.id, m.channel_id, m.author_id, m.created_at, m.content, m.reply_to_id, w.words, "
-    "bm25(message_search) AS rank FROM message_search "
+    "bm25(message_search) FROM message_search "
     "JOIN messages m ON m.id = message_search.rowid "
     "JOIN message_words w ON w.message_id = m.id "
     "WHERE message_search MATCH ?1 AND m.guild_id = ?2 AND m.deleted = 0 "
     "AND m.channel_id IN (SELECT value FROM json_each(?3)) AND m.created_at >= ?4 "
-    "ORDER BY rank LIMIT ?5"
+    "ORDER BY message_search.rowid DESC LIMIT ?5"
 )
 
 
@@ -60,10 +62,11 @@ class Hit:
     rank: float
 
 
-def match_expression(terms: Iterable[str]) -> str:
-    """An FTS5 query matching any of ``terms``, each quoted (no operator can be injected)."""
+def match_expression(terms: Iterable[str], *, every: bool = False) -> str:
+    """An FTS5 query matching any (``every``: all) of ``terms``, each quoted (no operator can
+    be injected)."""
     quoted = ['"' + term.replace('"', '""') + '"' for term in dict.fromkeys(terms) if term]
-    return " OR ".join(quoted)
+    return (" AND " if every else " OR ").join(quoted)
 
 
 async def merge_index(conn: aiosqlite.Connection) -> None:
@@ -120,25 +123,31 @@ class SearchRepository:
         since: dt.datetime | None = None,
         limit: int = 200,
     ) -> list[Hit]:
-        """Messages of ``channel_ids`` holding any of ``terms``, best bm25 first."""
-        expression = match_expression(terms)
+        """Messages of ``channel_ids`` holding terms: the newest ``limit`` holding all of them,
+        then the newest holding any (without repeats), each with its bm25 rank."""
         channels = sorted(set(channel_ids))
-        if not expression or not channels:
+        if not channels or not any(terms):
             return []
         oldest = ms(since) if since is not None else 0
-        args = (expression, guild_id, json.dumps(channels), oldest, limit)
-        async with self.conn.execute(_FIND, args) as cur:
-            rows = await cur.fetchall()
-        return [
-            Hit(
-                message_id=int(r[0]),
-                channel_id=int(r[1]),
-                author_id=int(r[2]),
-                created_at=from_ms(int(r[3])),
-                content=str(r[4]),
-                reply_to_id=None if r[5] is None else int(r[5]),
-                words=frozenset(str(r[6]).split()),
-                rank=float(r[7]),
-            )
-            for r in rows
-        ]
+        found: dict[int, Hit] = {}
+        expressions = [match_expression(terms, every=True)]
+        if len(set(terms)) > 1:
+            expressions.append(match_expression(terms))
+        for expression in expressions:
+            args = (expression, guild_id, json.dumps(channels), oldest, limit)
+            async with self.conn.execute(_FIND, args) as cur:
+                for r in await cur.fetchall():
+                    found.setdefault(
+                        int(r[0]),
+                        Hit(
+                            message_id=int(r[0]),
+                            channel_id=int(r[1]),
+                            author_id=int(r[2]),
+                            created_at=from_ms(int(r[3])),
+                            content=str(r[4]),
+                            reply_to_id=None if r[5] is None else int(r[5]),
+                            words=frozenset(str(r[6]).split()),
+                            rank=float(r[7]),
+                        ),
+                    )
+        return list(found.values())

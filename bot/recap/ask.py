@@ -3,7 +3,8 @@
 The word index (migration 0007) is filled by :func:`index_pending`, which runs the tokenizer
 off the event loop in batches; triggers keep it in step with edits, deletes, forgetting and
 retention. :func:`search` reads inside one snapshot: the guild's permissions, then the
-matches among the channels the member can read (never another channel's), then ranks them.
+newest matches among the channels the member can read (never another channel's: those
+holding every word of the question, then those holding any), then ranks them.
 
 Ranking, explainable and offline: the share of the question's words a message holds (1.0),
 its bm25 rank among the matches (0.3), how recent it is (0.3, halving every 30 days), and
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 BATCH = 1000
 CANDIDATES = 200
+CATCH_UP = 5000  # indexed before a question; an older backlog is the scheduler's, minute by minute
 W_COVER, W_RANK, W_RECENT, W_OWN = 1.0, 0.3, 0.3, 0.2
 HALF_LIFE_DAYS = 30.0
 UNKNOWN_AUTHOR = "unknown member"
@@ -100,6 +102,7 @@ class Answer:
     terms: tuple[str, ...]
     passages: tuple[Passage, ...]
     labels: Labels | None = None  # names for the markup in the passages (the asker's view)
+    pending: int = 0  # messages not searchable yet (a backlog the indexer is working through)
 
 
 async def search(
@@ -110,12 +113,14 @@ async def search(
     *,
     limit: int = 5,
     now: dt.datetime | None = None,
+    catch_up: int = CATCH_UP,
 ) -> Answer:
     """The ``limit`` best messages for ``question`` among those ``member_id`` can read."""
     terms = tuple(dict.fromkeys(tokens(question)))
     if not terms:
         return Answer(question, terms, ())
-    await index_pending(store)
+    await index_pending(store, limit=catch_up)
+    pending = await store.search.pending_count()
     now = now or utcnow()
     async with store.read() as db:
         facts = await load_facts(db, guild_id)
@@ -130,9 +135,10 @@ async def search(
         answered = await db.recap.authors(parents) if parents else {}
     wanted = set(terms)
     scored = []
-    for position, hit in enumerate(hits):
+    by_bm25 = {h.message_id: k for k, h in enumerate(sorted(hits, key=lambda h: h.rank))}
+    for hit in hits:
         cover = len(wanted & hit.words) / len(wanted)
-        rank = 1.0 - position / max(len(hits), 1)
+        rank = 1.0 - by_bm25[hit.message_id] / max(len(hits), 1)
         age = max(0.0, (now - hit.created_at).total_seconds()) / 86400
         recent = math.pow(0.5, age / HALF_LIFE_DAYS)
         own = hit.author_id == member_id or answered.get(hit.reply_to_id or 0) == member_id
@@ -159,4 +165,4 @@ async def search(
         )
         for score, hit in scored[:limit]
     )
-    return Answer(question, terms, passages, labels)
+    return Answer(question, terms, passages, labels, pending)

@@ -14,6 +14,16 @@ QUOTE = 300
 
 def render_answer(answer: Answer) -> str:
     """The passages, best first; one line saying so when there are none."""
+    body = _passages(answer)
+    if answer.pending:
+        body += (
+            f"\n_Still indexing {answer.pending:,} older messages: ask again in a few minutes"
+            " to search them too._"
+        )
+    return body
+
+
+def _passages(answer: Answer) -> str:
     question = clean(answer.question, answer.labels, 200)
     if not answer.terms:
         return f"_Nothing to look for in “{question}”: ask with a name, a thing or a topic._"

@@ -185,3 +185,21 @@ async def test_the_running_bot_indexes_new_messages_every_minute(store: Store):
         assert await store.search.pending_count() == 0
     finally:
         scheduler.shutdown()
+
+
+async def test_a_message_holding_every_word_beats_newer_ones_holding_one(store: Store):
+    rows = [msg(1, GENERAL, CY, "the picnic is at the lake pavilion")]
+    rows += [msg(10 + i, GENERAL, BO, f"picnic snacks idea number {i}") for i in range(30)]
+    await club(store, rows)
+    assert (await found(store, ANA, "picnic lake pavilion"))[0] == rows[0].content
+
+
+async def test_a_backlog_is_indexed_a_part_at_a_time_and_the_answer_says_so(store: Store):
+    from bot.recap.render_answer import render_answer
+
+    rows = [msg(i, GENERAL, CY, f"picnic plan number {i}") for i in range(1, 31)]
+    await club(store, rows)
+    first = await search(store, GID, BO, "picnic plan", now=NOW, catch_up=10)
+    assert first.pending == 20 and "Still indexing 20 older messages" in render_answer(first)
+    again = await search(store, GID, BO, "picnic plan", now=NOW)
+    assert again.pending == 0 and "Still indexing" not in render_answer(again)
