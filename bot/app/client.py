@@ -121,7 +121,7 @@ class HearthBot(commands.Bot):
             self.store, flush=self.writer.drain, forgotten=self.writer.forgotten
         )
         # What cogs ask for: they never reach the store themselves.
-        self.members = MemberService(self.store)
+        self.members = MemberService(self.store, recaps=self.recaps)
         self.archive = ArchiveService(self.store)
         self.guild_config = GuildConfigService(
             self.store, on_change=self._settings_changed, flush=self.writer.flush

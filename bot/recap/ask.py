@@ -14,6 +14,7 @@ whether it is the member's own conversation (0.2: they wrote it, or it answers t
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import math
@@ -23,6 +24,9 @@ from dataclasses import dataclass
 from bot.db import Store
 from bot.recap.compose import Labels, jump_url
 from bot.recap.load import load_facts
+from bot.recap.summarize import grounded
+from bot.recap.summarize.grounded import Chat
+from bot.recap.summarize.prompt import InvalidOutputError
 from bot.recap.text import excerpt, tokens
 from bot.recap.visibility import readable_channels
 from bot.timeutil import utcnow
@@ -103,6 +107,8 @@ class Answer:
     passages: tuple[Passage, ...]
     labels: Labels | None = None  # names for the markup in the passages (the asker's view)
     pending: int = 0  # messages not searchable yet (a backlog the indexer is working through)
+    summary: str = ""  # the model's answer, sanitized; "" offline or when it cited nothing
+    cited: tuple[int, ...] = ()  # the passages it cites, by message id, as validated
 
 
 async def search(
@@ -114,8 +120,10 @@ async def search(
     limit: int = 5,
     now: dt.datetime | None = None,
     catch_up: int = CATCH_UP,
+    model: Chat | None = None,
 ) -> Answer:
-    """The ``limit`` best messages for ``question`` among those ``member_id`` can read."""
+    """The ``limit`` best messages for ``question`` among those ``member_id`` can read; with
+    a ``model``, also its short answer from those passages alone, citing them."""
     terms = tuple(dict.fromkeys(tokens(question)))
     if not terms:
         return Answer(question, terms, ())
@@ -165,4 +173,22 @@ async def search(
         )
         for score, hit in scored[:limit]
     )
-    return Answer(question, terms, passages, labels, pending)
+    answer = Answer(question, terms, passages, labels, pending)
+    if model is None or not passages:
+        return answer
+    return await _grounded(model, guild_id, answer, names)
+
+
+async def _grounded(model: Chat, guild_id: int, answer: Answer, names: dict[int, str]) -> Answer:
+    """``answer`` with the model's summary of its passages, if it cites at least one."""
+    shown = [(p.author_name, f"{p.created_at:%Y-%m-%d}", p.text) for p in answer.passages]
+    reply = await model.chat(guild_id, grounded.messages(answer.question, shown, names))
+    try:
+        text, refs = grounded.parse(reply, len(shown), names=names)
+    except InvalidOutputError as exc:
+        log.info("ignoring the model's answer to a question: %s", exc)
+        return answer
+    if not refs or not text:  # an answer from nowhere is not shown
+        return answer
+    cited = tuple(answer.passages[n - 1].message_id for n in refs)
+    return dataclasses.replace(answer, summary=text, cited=cited)

@@ -1,13 +1,15 @@
 """An answer from the archive as Markdown: each passage quoted with author, place, time, link.
 
 Quoted text is member text: escaped and defused by :func:`bot.recap.markup.clean` like every
-quote in a recap, names by :func:`bot.recap.markup.name` (never a link, never a ping).
+quote in a recap, names by :func:`bot.recap.markup.name` (never a link, never a ping). A
+model's answer, when there is one, comes first, as model text (no link at all), with links
+to the passages it cites.
 """
 
 from __future__ import annotations
 
 from bot.recap.ask import Answer
-from bot.recap.markup import clean, name
+from bot.recap.markup import clean, model_text, name
 
 QUOTE = 300
 
@@ -31,6 +33,12 @@ def _passages(answer: Answer) -> str:
         words = ", ".join(name(t, None, 40) for t in answer.terms)
         return f"_Nothing you can read mentions {words}._"
     lines = [f"**{question}**", ""]
+    if answer.summary:
+        numbers = {p.message_id: n for n, p in enumerate(answer.passages, 1)}
+        sources = ", ".join(
+            f"[{numbers[m]}]({answer.passages[numbers[m] - 1].url})" for m in answer.cited
+        )
+        lines += [f"{model_text(answer.summary, answer.labels, 500)} (from {sources})", ""]
     for number, passage in enumerate(answer.passages, 1):
         where = answer.labels.channel(passage.channel_id) if answer.labels else "a channel"
         lines.append(

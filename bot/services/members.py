@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from bot.db import Store
 from bot.models import MemberRecord
+from bot.recap import RecapService
 from bot.recap.ask import Answer, search
 from bot.recap.markup import name
+from bot.recap.summarize.grounded import Chat
 
 CADENCES = ("weekly", "daily")
 MAX_TOPICS = 20
@@ -38,10 +40,11 @@ def topic_problem(topic: str, max_length: int = TOPIC_LENGTH) -> str | None:
 
 
 class MemberService:
-    """A member's DM recaps and interests in one guild."""
+    """A member's DM recaps, interests and questions in one guild."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, recaps: RecapService | None = None) -> None:
         self.store = store
+        self.recaps = recaps  # whose summarizer, if a model, answers /ask from the passages
 
     async def set_dm(self, guild_id: int, user_id: int, on: bool, cadence: str | None) -> str:
         """Turn DM recaps on (at ``cadence``) or off (keeping the cadence); returns it."""
@@ -101,5 +104,10 @@ class MemberService:
         return True
 
     async def ask(self, guild_id: int, user_id: int, question: str, *, limit: int = 5) -> Answer:
-        """``/ask``: the messages the member can read that answer ``question``."""
-        return await search(self.store, guild_id, user_id, question, limit=limit)
+        """``/ask``: the messages the member can read that answer ``question``, and the
+        model's short answer from them when the guild's summarizer is a model."""
+        model = None
+        if self.recaps is not None:
+            backend = self.recaps.backend_for(await self.store.guilds.settings(guild_id))
+            model = backend if isinstance(backend, Chat) else None
+        return await search(self.store, guild_id, user_id, question, limit=limit, model=model)

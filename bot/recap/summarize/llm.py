@@ -201,6 +201,21 @@ class OpenAISummarizer:
             return replace(summary, note=outcome)
         return self._summary(conversation, outcome, language)
 
+    async def chat(self, guild_id: int, messages: list[dict[str, str]]) -> str | None:
+        """One request for /ask's grounded answer (same budget and breaker); None if not now."""
+        need = self.max_output_tokens + sum(prompt.estimate_tokens(m["content"]) for m in messages)
+        try:
+            async with self.budget.reserve(guild_id, need):
+                if not self.breaker.allow():
+                    return None
+                content = await self._complete(guild_id, messages)
+        except (BudgetExhaustedError, _UnavailableError) as exc:
+            if isinstance(exc, _UnavailableError):
+                self._failed(exc)
+            return None
+        self.breaker.success()
+        return content
+
     def _estimate(self, chunks: Sequence[Sequence[str]]) -> int:
         per_call = self._overhead + self.max_output_tokens
         total = sum(prompt.estimate_tokens("\n".join(c)) + per_call for c in chunks)
