@@ -49,3 +49,18 @@ def recap_window(
     if not 1 <= count <= MAX_DAYS:
         raise WindowError(f"days must be 1-{MAX_DAYS}, not {count}")
     return now - dt.timedelta(days=count), now
+
+
+AWAY_MIN = dt.timedelta(hours=1)
+
+
+def since_last_here(now: dt.datetime, last_seen: dt.datetime | None) -> dt.datetime | None:
+    """Where a ``/recap`` without ``days`` or ``since`` starts when it is "since you were last
+    here": the member's last message, when that is under a week (the default window) and at
+    least an hour ago (a recap of the last five minutes says nothing); else None."""
+    if last_seen is None:
+        return None
+    away = now - last_seen
+    if AWAY_MIN <= away < dt.timedelta(days=DEFAULT_DAYS):
+        return last_seen
+    return None

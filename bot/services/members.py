@@ -7,6 +7,8 @@ Every refusal is a :class:`PreferenceError` whose message is meant for the membe
 
 from __future__ import annotations
 
+import datetime as dt
+
 from bot.db import Store
 from bot.models import MemberRecord
 from bot.recap import RecapService
@@ -102,6 +104,11 @@ class MemberService:
         async with self.store.transaction():
             await deliveries.mark_notified(guild_id, user_id)
         return True
+
+    async def last_seen(self, guild_id: int, user_id: int) -> dt.datetime | None:
+        """When the member last wrote in this guild (None: never, or unknown)."""
+        member = await self.store.members.get(guild_id, user_id)
+        return member.last_seen_at if member is not None else None
 
     async def ask(self, guild_id: int, user_id: int, question: str, *, limit: int = 5) -> Answer:
         """``/ask``: the messages the member can read that answer ``question``, and the

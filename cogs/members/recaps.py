@@ -13,7 +13,7 @@ from discord import app_commands
 from bot.delivery.slots import ScheduleError, zone
 from bot.recap import render_embeds
 from bot.recap.markup import fit, name
-from bot.recap.window import MAX_DAYS, WindowError, recap_window
+from bot.recap.window import MAX_DAYS, WindowError, recap_window, since_last_here
 from bot.timeutil import utcnow
 from cogs.common import (
     NO_PINGS,
@@ -91,9 +91,18 @@ class Recaps(HearthCog):
         service = self.bot.recaps
         window = await self._window(guild_id, days, since)
         await interaction.response.defer(ephemeral=not public, thinking=True)
+        lead = None
+        if days is None and not since and not public:  # "since you were last here"
+            start = since_last_here(window[1], await self.bot.members.last_seen(guild_id, user_id))
+            if start is not None:
+                window = (start, window[1])
+                lead = (
+                    f"Since you were last here (your last message, {start:%Y-%m-%d %H:%M} UTC). "
+                    "Pass `days` to look further back."
+                )
         where = (interaction.channel_id or 0) if public else None
         recap = await service.recap(guild_id, user_id, *window, public_in=where)
-        notice = await self._dm_notice(guild_id, user_id)
+        notice = "\n".join(filter(None, (lead, await self._dm_notice(guild_id, user_id)))) or None
         await send_embed_messages(
             interaction,
             render_embeds(recap),

@@ -160,3 +160,14 @@ def test_since_is_midnight_in_the_guilds_timezone():
 def test_bad_windows_say_why(kwargs, message):
     with pytest.raises(WindowError, match=message):
         recap_window(NOW, **kwargs)
+
+
+def test_since_last_here_is_the_last_message_when_under_a_week_and_over_an_hour():
+    from bot.recap.window import since_last_here
+
+    now = dt.datetime(2026, 12, 4, 12, tzinfo=dt.UTC)
+    assert since_last_here(now, None) is None
+    assert since_last_here(now, now - dt.timedelta(minutes=5)) is None  # just here
+    two_days = now - dt.timedelta(days=2)
+    assert since_last_here(now, two_days) == two_days
+    assert since_last_here(now, now - dt.timedelta(days=7)) is None  # the default week is shorter

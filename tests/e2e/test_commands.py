@@ -128,7 +128,9 @@ async def test_public_recap_shows_only_what_the_channel_can_read(discord_double,
     seed = discord_double.seed
     alice = seed.member("alice")
     async with command_bot(discord_double, tmp_path):
-        private = await invoke(discord_double, "recap", user=alice, channel=seed.general_id)
+        private = await invoke(
+            discord_double, "recap", user=alice, channel=seed.general_id, options={"days": 7}
+        )
         assert "secret-pineapple" in embed_text(await private.deferred(ephemeral=True))
         public = await invoke(
             discord_double,
@@ -351,4 +353,27 @@ async def test_ask_answers_privately_from_what_the_member_can_read(discord_doubl
             options={"question": "pineapple budget"},
         )
         assert "secret-pineapple" in (await mine.deferred(ephemeral=True))["content"]
+    assert_never_pinged(discord_double)
+
+
+async def test_recap_defaults_to_since_the_member_was_last_here(discord_double, tmp_path):
+    seed_conversations(discord_double)
+    seed = discord_double.seed
+    alice, erin = seed.member("alice"), seed.member("erin")
+    discord_double.add_history(
+        seed.general_id, erin, "new: the potluck moves to the park pavilion", at=ago(hours=2)
+    )
+    async with command_bot(discord_double, tmp_path):
+        call = await invoke(discord_double, "recap", user=alice, channel=seed.general_id)
+        followup = await call.deferred(ephemeral=True)
+        # Alice last wrote 19 h 55 min ago: what came before (her staff thread) is not new
+        assert followup["content"].startswith("Since you were last here (your last message, ")
+        assert "Pass `days` to look further back." in followup["content"]
+        assert "secret-pineapple" not in embed_text(followup)
+        assert "park pavilion" in embed_text(followup)
+        week = await invoke(
+            discord_double, "recap", user=alice, channel=seed.general_id, options={"days": 7}
+        )
+        followup = await week.deferred(ephemeral=True)
+        assert followup["content"] in ("", None) and "secret-pineapple" in embed_text(followup)
     assert_never_pinged(discord_double)
