@@ -9,6 +9,7 @@ what is shown goes through :func:`~bot.recap.summarize.prompt.sanitize` (no link
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
@@ -23,6 +24,7 @@ from bot.recap.summarize.prompt import (
 from bot.recap.text import excerpt
 
 ANSWER_MAX = 500
+_FAKE_REF = re.compile(r"\[\s*\d+\s*\]")
 OPEN_P, CLOSE_P = "<<<PASSAGES", "PASSAGES>>>"
 SYSTEM = (
     "Answer a member's question from their community's Discord messages. The question and the "
@@ -45,8 +47,9 @@ def messages(
     question: str, passages: Sequence[tuple[str, str, str]], names: Mapping[int, str]
 ) -> list[dict[str, str]]:
     """The request: ``passages`` are (author, date, text), best first."""
-    lines = [
-        f"[{n}] {neutralize(author)} ({date}): {transcript_text(text, names)}"
+    lines = [  # a name or a message cannot fake another "[n] author (date):" passage
+        f"[{n}] {_FAKE_REF.sub('', neutralize(author)).replace(':', ' ')[:40]} ({date}): "
+        f"{_FAKE_REF.sub('', transcript_text(text, names))}"
         for n, (author, date, text) in enumerate(passages, 1)
     ]
     body = "\n".join([OPEN_P, *lines, CLOSE_P])

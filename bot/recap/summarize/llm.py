@@ -158,7 +158,11 @@ class OpenAISummarizer:
             async with self.budget.reserve(guild_id, need):
                 if not self.breaker.allow():
                     return None
-                content = await self._complete(guild_id, messages)
+                try:
+                    content = await self._complete(guild_id, messages)
+                except asyncio.CancelledError:  # a pending probe must not keep the circuit shut
+                    self.breaker.abandon()
+                    raise
         except (BudgetExhaustedError, _UnavailableError) as exc:
             if isinstance(exc, _UnavailableError):
                 self._failed(exc)
