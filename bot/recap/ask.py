@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from bot.db import Store
 from bot.recap.compose import Labels, jump_url
 from bot.recap.load import load_facts
+from bot.recap.segment import UNKNOWN_AUTHOR
 from bot.recap.summarize import grounded
 from bot.recap.summarize.grounded import Chat
 from bot.recap.summarize.prompt import InvalidOutputError
@@ -38,7 +39,6 @@ CANDIDATES = 200
 CATCH_UP = 5000  # indexed before a question; an older backlog is the scheduler's, minute by minute
 W_COVER, W_RANK, W_RECENT, W_OWN = 1.0, 0.3, 0.3, 0.2
 HALF_LIFE_DAYS = 30.0
-UNKNOWN_AUTHOR = "unknown member"
 
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]{3,}")

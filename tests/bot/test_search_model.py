@@ -5,6 +5,7 @@ is shown without a link or a ping; the model never sees a message the asker cann
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -25,18 +26,24 @@ ROWS = [
 ]
 
 
+def pointed_at(double: OpenAIDouble, **overrides: Any) -> OpenAISummarizer:
+    """The model backend against the double (no retries, short timeout unless overridden)."""
+    args: dict[str, Any] = {
+        "api_key": "sk-test-not-a-real-key",
+        "base_url": double.base_url,
+        "model": "double-mini",
+        "fallback": ExtractiveSummarizer(),
+        "timeout": 2.0,
+        "max_retries": 0,
+        "budget": TokenBudget(MemoryUsage()),
+    }
+    return OpenAISummarizer(**(args | overrides))
+
+
 @pytest_asyncio.fixture
 async def model() -> AsyncIterator[tuple[OpenAIDouble, OpenAISummarizer]]:
     async with OpenAIDouble() as double:
-        summarizer = OpenAISummarizer(
-            api_key="sk-test-not-a-real-key",
-            base_url=double.base_url,
-            model="double-mini",
-            fallback=ExtractiveSummarizer(),
-            timeout=2.0,
-            max_retries=0,
-            budget=TokenBudget(MemoryUsage()),
-        )
+        summarizer = pointed_at(double)
         try:
             yield double, summarizer
         finally:
@@ -102,16 +109,7 @@ async def test_a_cancelled_probe_does_not_shut_the_model_off(store: Store):
     now = [0.0]
     breaker = CircuitBreaker(threshold=1, cooldown=10, clock=lambda: now[0])
     async with OpenAIDouble() as double:
-        summarizer = OpenAISummarizer(
-            api_key="sk-test-not-a-real-key",
-            base_url=double.base_url,
-            model="double-mini",
-            fallback=ExtractiveSummarizer(),
-            timeout=5.0,
-            max_retries=0,
-            budget=TokenBudget(MemoryUsage()),
-            breaker=breaker,
-        )
+        summarizer = pointed_at(double, timeout=5.0, breaker=breaker)
         try:
             breaker.failure()  # open
             now[0] = 20.0  # the cooldown is over: the next call is the probe
